@@ -1,0 +1,142 @@
+"""The report document: what the portal seals and the intake worker opens (schema version 1).
+
+Both sides agree on this module and nothing else about a report's content. The document is
+UTF-8 JSON. Any change that an older intake worker could not read gets a new ``schema`` id.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_ID = "tipline.report/1"
+
+CATEGORIES: dict[str, str] = {
+    "threat_of_violence": "Threat of violence",
+    "weapons": "Weapons",
+    "self_harm": "Self-harm or suicide",
+    "bullying": "Bullying or harassment",
+    "online_posts": "Concerning online posts",
+    "other": "Something else",
+}
+LOCATION_TYPES: dict[str, str] = {
+    "": "Not sure / prefer not to say",
+    "school": "A school",
+    "workplace": "A workplace",
+    "other_place": "Another place",
+}
+YES_NO_UNSURE: dict[str, str] = {"unsure": "Not sure", "yes": "Yes", "no": "No"}
+HOW_KNOWN: dict[str, str] = {
+    "": "Prefer not to say",
+    "saw_or_heard": "I saw or heard it myself",
+    "online": "I saw it online",
+    "told_by_person": "The person told me",
+    "told_by_someone_else": "Someone else told me",
+    "other": "Another way",
+}
+CHANNELS = ("web",)
+
+LIMITS = {
+    "what_happened": 5000,
+    "subject": 300,
+    "location": 300,
+    "when": 200,
+    "how_known_detail": 500,
+    "contact_name": 120,
+    "contact_email": 254,
+    "contact_phone": 40,
+}
+
+
+def _text(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "maxLength": max_length}
+
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["schema", "kind", "submitted_at", "channel", "report", "contact"],
+    "properties": {
+        "schema": {"const": SCHEMA_ID},
+        "kind": {"const": "report"},
+        "submitted_at": {"type": "string", "format": "date-time", "maxLength": 40},
+        "channel": {"enum": list(CHANNELS)},
+        "report": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["what_happened", "category", "danger_now", "weapons_access"],
+            "properties": {
+                "what_happened": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": LIMITS["what_happened"],
+                },
+                "category": {"enum": list(CATEGORIES)},
+                "subject": _text(LIMITS["subject"]),
+                "location_type": {"enum": list(LOCATION_TYPES)},
+                "location": _text(LIMITS["location"]),
+                "when": _text(LIMITS["when"]),
+                "danger_now": {"enum": list(YES_NO_UNSURE)},
+                "weapons_access": {"enum": list(YES_NO_UNSURE)},
+                "how_known": {"enum": list(HOW_KNOWN)},
+                "how_known_detail": _text(LIMITS["how_known_detail"]),
+            },
+        },
+        "contact": {
+            "oneOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "name": _text(LIMITS["contact_name"]),
+                        "email": _text(LIMITS["contact_email"]),
+                        "phone": _text(LIMITS["contact_phone"]),
+                    },
+                },
+            ]
+        },
+        "reply_to": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["lookup_id", "public_key"],
+            "properties": {
+                "lookup_id": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "public_key": {"type": "string", "maxLength": 100},
+            },
+        },
+    },
+}
+
+_VALIDATOR = Draft202012Validator(SCHEMA)
+
+
+class ReportInvalid(ValueError):
+    """The document does not follow the schema. The message names fields, never values."""
+
+
+def validate(document: object) -> dict[str, Any]:
+    """Return ``document`` if it is a valid version-1 report, else raise ``ReportInvalid``."""
+    errors = sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = {"/".join(str(p) for p in e.absolute_path) or "(document)" for e in errors}
+        raise ReportInvalid(f"report does not match {SCHEMA_ID} at: {', '.join(sorted(where))}")
+    assert isinstance(document, dict)
+    return document
+
+
+def encode(document: dict[str, Any]) -> bytes:
+    """Validate and serialise a report for sealing."""
+    return json.dumps(validate(document), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode(data: bytes) -> dict[str, Any]:
+    """Parse and validate an opened report; raises ``ReportInvalid``."""
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ReportInvalid("report is not UTF-8 JSON") from None
+    return validate(document)
