@@ -58,9 +58,11 @@ SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "additionalProperties": False,
-    "required": ["schema", "kind", "submitted_at", "channel", "report", "contact"],
+    "required": ["schema", "kind", "envelope_id", "submitted_at", "channel", "report", "contact"],
     "properties": {
         "schema": {"const": SCHEMA_ID},
+        # The outbox id, sealed inside so that a job replayed under another id is detected.
+        "envelope_id": {"type": "string", "pattern": "^[0-9a-f-]{36}$"},
         "kind": {"const": "report"},
         "submitted_at": {"type": "string", "format": "date-time", "maxLength": 40},
         "channel": {"enum": list(CHANNELS)},

@@ -19,7 +19,7 @@ import json
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "test", "production")
@@ -52,6 +52,7 @@ VARIABLES: dict[str, str] = {
     "TIPLINE_TRIAGE_PORT": "officers' app listen port (5001)",
     "TIPLINE_WEB_WORKERS": "gunicorn worker processes per web app (2)",
     "TIPLINE_LOG_LEVEL": "log level (INFO)",
+    "TIPLINE_PROXY_HOPS": "trusted reverse proxies in front of the portal (0)",
 }
 
 _SECRET_NAMES = ("PORTAL_SECRET_KEY", "TRIAGE_SECRET_KEY", "TIPLINE_RECEIPT_PEPPER")
@@ -89,7 +90,7 @@ class Settings:
     triage_port: int = 5001
     web_workers: int = 2
     log_level: str = "INFO"
-    extra: Mapping[str, str] = field(default_factory=dict)
+    proxy_hops: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -225,4 +226,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         triage_port=_int(env, "TIPLINE_TRIAGE_PORT", 5001, 1),
         web_workers=_int(env, "TIPLINE_WEB_WORKERS", 2, 1),
         log_level=(env.get("TIPLINE_LOG_LEVEL") or "INFO").upper(),
+        proxy_hops=_int(env, "TIPLINE_PROXY_HOPS", 0),
     )
