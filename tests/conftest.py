@@ -30,6 +30,15 @@ POSTGRES_URL = os.environ.get("TIPLINE_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def _migrated_sides() -> list[str]:
+    """Sides that have at least one Alembic revision (tests/test_migrations.py requires both)."""
+    return [
+        side
+        for side in schema_migrations.SIDES
+        if any((schema_migrations.MIGRATIONS_DIR / side / "versions").glob("*.py"))
+    ]
+
+
 # --- Redis -------------------------------------------------------------------------------
 
 
@@ -80,7 +89,7 @@ def _postgres_databases() -> Iterator[dict[str, str]]:
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     suffix = uuid.uuid4().hex[:8]
     urls: dict[str, str] = {}
-    for side in schema_migrations.SIDES:
+    for side in _migrated_sides():
         name = f"tipline_test_{side}_{suffix}"
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -99,7 +108,7 @@ def _sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
     """Migrate once per session, then copy the file for each test."""
     folder = tmp_path_factory.mktemp("sqlite-templates")
     paths = {}
-    for side in schema_migrations.SIDES:
+    for side in _migrated_sides():
         path = folder / f"{side}.db"
         schema_migrations.upgrade(side, f"sqlite:///{path}")
         paths[side] = path
