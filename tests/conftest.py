@@ -178,8 +178,8 @@ def env_vars(
     return {
         "TIPLINE_ENV": "test",
         "TIPLINE_DATA_DIR": str(tmp_path / "data"),
-        "PORTAL_DATABASE_URL": database_urls["portal"],
-        "TRIAGE_DATABASE_URL": database_urls["triage"],
+        "PORTAL_DATABASE_URL": database_urls.get("portal", ""),
+        "TRIAGE_DATABASE_URL": database_urls.get("triage", ""),
         "REDIS_URL": redis_url,
         "TIPLINE_PUBLIC_KEY_DIR": str(unit_key_dirs["public"]),
         "TIPLINE_PRIVATE_KEY_DIR": str(unit_key_dirs["private"]),
