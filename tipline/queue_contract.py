@@ -9,6 +9,7 @@ envelopes (base64). Job descriptions are set explicitly so that RQ's logs show a
 from __future__ import annotations
 
 import base64
+import uuid
 
 from redis import Redis
 from rq import Queue
@@ -47,13 +48,18 @@ def unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-def enqueue_ingest(connection: Redis, envelope_id: str, envelope: bytes) -> None:
-    """Portal -> triage: deliver one sealed envelope (report or reply) for intake."""
+def enqueue_ingest(connection: Redis, envelope_id: str, envelope: bytes, attempt: int = 0) -> None:
+    """Portal -> triage: deliver one sealed envelope (report or reply) for intake.
+
+    Each delivery attempt gets its own job id: a job abandoned by a killed worker stays in RQ's
+    started registry under its id, and a re-send must not be confused with it. Intake is
+    idempotent by envelope id, so two attempts both arriving is harmless.
+    """
     queue(INTAKE_QUEUE, connection).enqueue(
         INGEST_ENVELOPE,
         envelope_id,
         b64(envelope),
-        job_id=f"ingest-{envelope_id}",
+        job_id=f"ingest-{envelope_id}-{attempt}",
         description=f"ingest {envelope_id}",
         job_timeout=JOB_TIMEOUT_SECONDS,
         result_ttl=RESULT_TTL_SECONDS,
@@ -69,7 +75,7 @@ def enqueue_acknowledgement(connection: Redis, envelope_id: str, outcome: str) -
         RECORD_ACKNOWLEDGEMENT,
         envelope_id,
         outcome,
-        job_id=f"ack-{envelope_id}",
+        job_id=f"ack-{envelope_id}-{uuid.uuid4().hex[:8]}",
         description=f"ack {envelope_id}",
         job_timeout=JOB_TIMEOUT_SECONDS,
         result_ttl=RESULT_TTL_SECONDS,
