@@ -49,6 +49,9 @@ def test_shared_package_does_not_import_services_at_module_level() -> None:
 
 
 def test_importing_portal_loads_nothing_of_triage() -> None:
-    code = "import portal, portal.worker, sys; print(sorted(m for m in sys.modules if m.split('.')[0] == 'triage'))"
+    code = (
+        "import portal, portal.worker, sys;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'triage'))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

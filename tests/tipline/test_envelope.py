@@ -26,7 +26,7 @@ def test_round_trip_each_suite(suite: keys.SuiteId) -> None:
     sealed = envelope.seal("Ein Bericht — ünïcode".encode(), key.public, Purpose.REPORT)
     header = envelope.read_header(sealed)
     assert (header.suite, header.key_id, header.purpose) == (suite, key.key_id, Purpose.REPORT)
-    assert "Bericht".encode() not in sealed
+    assert b"Bericht" not in sealed
     opened = envelope.open_envelope(sealed, {key.key_id: key}, Purpose.REPORT)
     assert opened.decode() == "Ein Bericht — ünïcode"
 
