@@ -46,7 +46,7 @@ DEFAULT_REPORT = {
     "weapons_access": "yes",
     "how_known": "told_by_person",
     "how_known_detail": "",
-    "identity": "anonymous",
+    "contact_choice": "anonymous",
 }
 
 

@@ -73,7 +73,7 @@ def test_markers_appear_nowhere(make_settings, caplog, capfd) -> None:
     with running_system(settings) as system:
         headers = {"X-Forwarded-For": markers["address"], "User-Agent": markers["user_agent"]}
         codes = []
-        for identity in ("anonymous", "contact"):
+        for identity in ("anonymous", "share"):
             response = system.submit_report(
                 headers=headers,
                 what_happened=f"I saw {markers['narrative']} near the gym.",
@@ -81,7 +81,7 @@ def test_markers_appear_nowhere(make_settings, caplog, capfd) -> None:
                 location=markers["location"],
                 when=markers["when"],
                 how_known_detail=markers["detail"],
-                identity=identity,
+                contact_choice=identity,
                 contact_name=markers["name"],
                 contact_email=markers["email"],
                 contact_phone=markers["phone"],

@@ -91,7 +91,7 @@ def test_run_starts_everything_and_ctrl_c_stops_it(tmp_path) -> None:
                 "category": "other",
                 "danger_now": "no",
                 "weapons_access": "no",
-                "identity": "anonymous",
+                "contact_choice": "anonymous",
             },
         )
         assert sent.status_code == 200, sent.text[:300]
