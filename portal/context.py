@@ -1,0 +1,66 @@
+"""The objects one portal app uses, built once from settings and kept in ``app.extensions``.
+
+Building them touches neither the network nor the disk: engines
+and Redis clients connect lazily, and the sealer reads the key folder on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from redis import Redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from portal.intake import ReportIntake
+from portal.receipts import ReceiptDeriver
+from portal.sealing import ReportSealer
+from tipline.db import make_engine, session_factory
+from tipline.settings import Settings
+
+EXTENSION = "tipline_portal"
+
+
+def redis_client(url: str) -> Redis:
+    """A Redis client that fails fast instead of hanging a request when Redis is away."""
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+
+
+@dataclass(frozen=True)
+class PortalContext:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    redis: Redis
+    intake: ReportIntake
+
+
+def build_context(settings: Settings) -> PortalContext:
+    assert settings.portal_database_url and settings.redis_url and settings.receipt_pepper
+    # hide_parameters: an error logged by SQLAlchemy never carries the values it was writing.
+    engine = make_engine(settings.portal_database_url, hide_parameters=True)
+    sessions = session_factory(engine)
+    redis = redis_client(settings.redis_url)
+    intake = ReportIntake(
+        session_factory=sessions,
+        sealer=ReportSealer(settings.public_key_dir),
+        receipts=ReceiptDeriver(
+            settings.receipt_pepper,
+            memory_kib=settings.receipt_argon2_memory_kib,
+            iterations=settings.receipt_argon2_iterations,
+        ),
+        redis=redis,
+    )
+    return PortalContext(settings, engine, sessions, redis, intake)
+
+
+def init_context(app: Flask, settings: Settings) -> PortalContext:
+    context = build_context(settings)
+    app.extensions[EXTENSION] = context
+    return context
+
+
+def current_context() -> PortalContext:
+    context: PortalContext = current_app.extensions[EXTENSION]
+    return context
