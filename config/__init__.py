@@ -1,0 +1,1 @@
+"""Scoring rules for the triage intake worker (see rules.toml)."""

@@ -1,0 +1,196 @@
+"""The triage database: units, officers, the intake queue, dead letters, audit, web sessions.
+
+What is stored in clear is only what sorting and routing need (tier, category, due time, the
+reasons for the tier). The report itself stays sealed (``QueueItem.sealed_body``) and is opened
+in memory when an officer views it. Timestamps are timezone-aware UTC on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+TIERS = ("P1", "P2", "P3", "P4")
+ROLES = ("officer", "supervisor", "admin")
+STATUSES = ("new", "in_review", "decided", "closed")
+STATUS_LABELS = {
+    "new": "New",
+    "in_review": "In review",
+    "decided": "Decided",
+    "closed": "Closed",
+}
+OPEN_STATUSES = ("new", "in_review")
+
+DEFAULT_UNIT_SLUG = "default"
+DEFAULT_UNIT_NAME = "Behavioral Threat Assessment Unit"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on SQLite (which drops the zone) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: triage stores timezone-aware UTC timestamps only")
+        value = value.astimezone(UTC)
+        # SQLite stores text; keep it in UTC without an offset so that ordering is textual.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Unit(Base):
+    """A threat assessment unit; officers see only their unit's items."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Officer(Base):
+    __tablename__ = "officers"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))  # Argon2id, PHC string
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class QueueItem(Base):
+    """One report in the intake queue. Only the sorting fields are in clear."""
+
+    __tablename__ = "queue_items"
+    __table_args__ = (
+        CheckConstraint(f"tier IN {TIERS!r}", name="tier"),
+        CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        # The queue: a unit's items (optionally of one status) by tier, then due time.
+        Index("ix_queue_items_unit_status_tier_due", "unit_id", "status", "tier", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    envelope_id: Mapped[str] = mapped_column(String(36), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    purpose: Mapped[str] = mapped_column(String(30))
+    tier: Mapped[str] = mapped_column(String(2))
+    category: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()
+    reasons: Mapped[list[Any]] = mapped_column()  # [{"rule", "text", "tier"}], no content
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    # The envelope exactly as the portal sealed it. Readable only with the unit's private key.
+    sealed_body: Mapped[bytes] = mapped_column(LargeBinary)
+    key_id: Mapped[str] = mapped_column(String(80))
+
+
+class DeadLetter(Base):
+    """An envelope that could not be opened or validated: kept, shown to officers, never lost."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    envelope_id: Mapped[str] = mapped_column(String(36), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column()
+    error_kind: Mapped[str] = mapped_column(String(40))
+    error_message: Mapped[str] = mapped_column(Text)  # says what failed, never content
+    raw_envelope: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditEvent(Base):
+    """Who did what to which item, and when. ``officer_id`` is empty for the system."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_item_at", "item_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("queue_items.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # small, never content
+
+
+class WebSession(Base):
+    """A server-side officers' app session; the cookie holds a token whose SHA-256 is the key.
+
+    ``officer_id`` is empty before login (the session then holds only the CSRF token).
+    """
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    officer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("officers.id", ondelete="CASCADE"), index=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+def default_unit(session: Session) -> Unit:
+    """The unit that receives every report until routing exists; created when absent.
+
+    Two processes creating it at once make one of them fail on the unique slug; its caller
+    rolls back and retries (see ``triage.jobs``).
+    """
+    unit = session.scalars(select(Unit).where(Unit.slug == DEFAULT_UNIT_SLUG)).one_or_none()
+    if unit is None:
+        unit = Unit(slug=DEFAULT_UNIT_SLUG, name=DEFAULT_UNIT_NAME)
+        session.add(unit)
+        session.flush()
+    return unit
