@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.triage.conftest import RULES_PATH
 from tipline.settings import load_settings
 from triage.rules import RulesError, load_rules, score
-
-from tests.triage.conftest import RULES_PATH
 
 RECEIVED = datetime(2030, 1, 6, 9, 0, tzinfo=UTC)
 
