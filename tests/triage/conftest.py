@@ -1,0 +1,158 @@
+"""Fixtures for the triage tests: database sessions, keys, sealed reports, the officers' app."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+import triage
+from tests.triage.helpers import PASSWORD, login
+from tipline.db import make_engine, session_factory, transaction
+from tipline.envelope import Purpose, seal
+from tipline.keys import PrivateKey, load_private_keys, newest_public_key
+from tipline.report_schema import encode
+from tipline.settings import Settings
+from triage import jobs
+from triage.models import QueueItem, Unit, default_unit
+from triage.officers import add_officer
+from triage.rules import Rules, load_rules
+
+RULES_PATH = Path(__file__).resolve().parents[2] / "config" / "rules.toml"
+
+
+@pytest.fixture
+def sessions(triage_db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(triage_db_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def rules() -> Rules:
+    return load_rules(RULES_PATH)
+
+
+@pytest.fixture(scope="session")
+def keyring(unit_key_dirs: dict[str, Path]) -> dict[str, PrivateKey]:
+    return load_private_keys(unit_key_dirs["private"])
+
+
+@pytest.fixture
+def sealed_report(unit_key_dirs: dict[str, Path]) -> Callable[..., tuple[str, bytes, dict]]:
+    """``sealed_report(what_happened=..., contact=...)`` -> (envelope id, envelope, document)."""
+    public = newest_public_key(unit_key_dirs["public"])
+
+    def build(
+        envelope_id: str | None = None, contact: dict | None = None, **report: Any
+    ) -> tuple[str, bytes, dict]:
+        eid = envelope_id or str(uuid.uuid4())
+        document = report_document(eid, contact=contact, **report)
+        return eid, seal(encode(document), public, Purpose.REPORT), document
+
+    return build
+
+
+def report_document(envelope_id: str, contact: dict | None = None, **report: Any) -> dict:
+    fields = {
+        "what_happened": "Someone keeps leaving rude notes in the break room.",
+        "category": "other",
+        "danger_now": "no",
+        "weapons_access": "no",
+    } | report
+    return {
+        "schema": "tipline.report/1",
+        "kind": "report",
+        "envelope_id": envelope_id,
+        "submitted_at": "2030-01-06T09:00:00+00:00",
+        "channel": "web",
+        "report": fields,
+        "contact": contact,
+    }
+
+
+@pytest.fixture
+def intake(settings: Settings) -> Iterator[jobs.IntakeContext]:
+    """The intake job context for this test's databases and Redis."""
+    context = jobs.configure(settings)
+    yield context
+    context.engine.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    application = triage.create_app(settings)
+    yield application
+    application.extensions["triage"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def officer(sessions: sessionmaker[Session]) -> str:
+    """An officer of the default unit; returns the username (password: ``PASSWORD``)."""
+    with transaction(sessions) as session:
+        add_officer(session, "alice", PASSWORD, "officer", memory_kib=64)
+    return "alice"
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, officer: str) -> FlaskClient:
+    response = login(client, officer)
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+@pytest.fixture
+def add_item(sessions: sessionmaker[Session]) -> Callable[..., int]:
+    """Insert a queue item directly (for listing tests); returns its id."""
+
+    def insert(
+        tier: str = "P4",
+        due_in: timedelta = timedelta(days=1),
+        status: str = "new",
+        unit_slug: str | None = None,
+        category: str = "other",
+        reasons: list[dict] | None = None,
+    ) -> int:
+        now = datetime.now(UTC)
+        with transaction(sessions) as session:
+            unit = default_unit(session) if unit_slug is None else other_unit(session, unit_slug)
+            item = QueueItem(
+                envelope_id=str(uuid.uuid4()),
+                unit_id=unit.id,
+                purpose="report",
+                tier=tier,
+                category=category,
+                received_at=now - timedelta(minutes=5),
+                due_at=now + due_in,
+                reasons=reasons
+                or [{"rule": "default", "text": f"reason for {tier}", "tier": tier}],
+                status=status,
+                sealed_body=b"TLE-not-opened-in-listing-tests",
+                key_id="test",
+            )
+            session.add(item)
+            session.flush()
+            return item.id
+
+    return insert
+
+
+def other_unit(session: Session, slug: str) -> Unit:
+    unit = session.query(Unit).filter_by(slug=slug).one_or_none()
+    if unit is None:
+        unit = Unit(slug=slug, name=f"Unit {slug}")
+        session.add(unit)
+        session.flush()
+    return unit

@@ -1,0 +1,118 @@
+"""The intake job RQ runs, and the per-process context it uses.
+
+Three layers: the portal enqueues (``tipline.queue_contract.enqueue_ingest``), this thin job
+opens its own transaction, and ``triage.intake.ingest`` does the work on a session. The
+acknowledgement goes to the portal only after the transaction has committed, so the portal
+never stops re-sending an envelope that triage does not durably hold.
+"""
+
+from __future__ import annotations
+
+import binascii
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis import Redis
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tipline.db import make_engine, session_factory, transaction
+from tipline.keys import PrivateKey, load_private_keys
+from tipline.queue_contract import enqueue_acknowledgement, unb64
+from tipline.settings import Settings, SettingsError, load_settings
+from triage import intake
+from triage.rules import Rules, load_rules
+
+log = logging.getLogger("triage.jobs")
+
+# A rollback caused by a concurrent delivery is retried this many times at most.
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class IntakeContext:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    keyring: dict[str, PrivateKey]
+    rules: Rules
+    redis: Redis
+
+
+_context: IntakeContext | None = None
+
+
+def build_context(settings: Settings) -> IntakeContext:
+    """Everything intake needs; reads key and rules files, connects to nothing yet."""
+    settings.require_triage()
+    assert settings.triage_database_url and settings.redis_url and settings.private_key_dir
+    keyring = load_private_keys(settings.private_key_dir)
+    if not keyring:
+        # Fail closed: without a key every report would end as a dead letter.
+        raise SettingsError(
+            f"no unit private key in {settings.private_key_dir}; the intake worker cannot open"
+            " reports (run `tipline keys generate` or copy the unit's .key files there)"
+        )
+    rules = load_rules(settings.rules_path)
+    engine = make_engine(settings.triage_database_url)
+    return IntakeContext(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        keyring=keyring,
+        rules=rules,
+        redis=Redis.from_url(settings.redis_url),
+    )
+
+
+def configure(settings: Settings) -> IntakeContext:
+    """Set this process's intake context, replacing (and closing) any previous one."""
+    global _context
+    previous, _context = _context, build_context(settings)
+    if previous is not None:
+        previous.engine.dispose()
+        previous.redis.close()
+    return _context
+
+
+def context() -> IntakeContext:
+    """The configured context; without ``configure``, one built from the environment."""
+    return _context if _context is not None else configure(load_settings())
+
+
+def ingest_envelope(envelope_id: str, envelope_b64: str) -> str:
+    """RQ job (``tipline.queue_contract.INGEST_ENVELOPE``): store, commit, then acknowledge."""
+    ctx = context()
+    outcome = store(ctx, envelope_id, envelope_b64)
+    enqueue_acknowledgement(ctx.redis, envelope_id, outcome)
+    return outcome
+
+
+def store(ctx: IntakeContext, envelope_id: str, envelope_b64: str) -> str:
+    """Run ``ingest`` in its own transaction; a concurrent duplicate ends as "already held"."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        now = datetime.now(UTC)
+        try:
+            with transaction(ctx.sessions) as session:
+                try:
+                    envelope = unb64(envelope_b64)
+                except (binascii.Error, ValueError, UnicodeEncodeError):
+                    raw = envelope_b64.encode("utf-8", "replace")
+                    message = "the delivered envelope is not valid base64"
+                    return intake.dead_letter(session, envelope_id, raw, "malformed", message, now)
+                return intake.ingest(
+                    session, ctx.keyring, ctx.rules, envelope_id, envelope, now
+                )
+        except IntegrityError:
+            # Another worker stored the same envelope (or created the default unit) first:
+            # our transaction is rolled back; look again.
+            with ctx.sessions() as session:
+                outcome = intake.held_outcome(session, envelope_id)
+            if outcome is not None:
+                log.info("envelope %s was stored by a concurrent delivery", envelope_id)
+                return outcome
+            if attempt == _ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
