@@ -111,3 +111,13 @@ def sessions(portal_db_url: str):
 def rows(sessions) -> Iterator[PortalRows]:
     with sessions() as session:
         yield PortalRows(session)
+
+
+@pytest.fixture
+def client_factory():
+    """``client_factory(settings)``: a test client of a portal built from other settings."""
+
+    def build(settings: Settings) -> FlaskClient:
+        return portal.create_app(settings).test_client()
+
+    return build
