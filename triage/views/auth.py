@@ -1,0 +1,56 @@
+"""Log in and out."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from triage.access import current_officer, safe_next
+from triage.audit import record
+from triage.forms import LoginForm
+from triage.officers import authenticate
+from triage.sessions import ServerSession
+from triage.web import db, web
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger("triage.auth")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        context = web()
+        officer = authenticate(
+            db(),
+            form.username.data or "",
+            form.password.data or "",
+            memory_kib=context.settings.password_argon2_memory_kib,
+            now=context.clock(),
+        )
+        if officer is not None:
+            record(db(), "login", officer_id=officer.id, at=context.clock())
+            db().commit()
+            _server_session().log_in(officer.id)
+            return redirect(safe_next(request.args.get("next")) or url_for("queue.index"))
+        failed = True
+        log.info("officer login failed")  # no username: it may be a mistyped password
+    return render_template("triage/login.html", form=form, failed=failed)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    officer = current_officer()
+    if officer is not None:
+        record(db(), "logout", officer_id=officer.id, at=web().clock())
+        db().commit()
+    _server_session().log_out()
+    return redirect(url_for("auth.login"))
+
+
+def _server_session() -> ServerSession:
+    assert isinstance(session, ServerSession)
+    return session
