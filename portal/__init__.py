@@ -37,6 +37,7 @@ def create_app(settings: Settings) -> Flask:
         static_url_path="/static",
     )
     app.config["TIPLINE_ENV"] = settings.env
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     init_security(app, settings)
     context = init_context(app, settings)
     app.register_blueprint(portal_bp)

@@ -48,8 +48,12 @@ class OneOf:
             raise ValidationError(self.message)
 
 
-def _choices(options: dict[str, str]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in options.items()]
+def _choices(options: dict[str, str], order: tuple[str, ...] = ()) -> list[SelectChoice]:
+    values = [*order, *(value for value in options if value not in order)]
+    return [SelectChoice(value, options[value]) for value in values]
+
+
+_YES_NO_ORDER = ("yes", "no", "unsure")
 
 
 _PICK_ONE = "Please choose one of the options shown."
@@ -91,14 +95,14 @@ class ReportForm(FlaskForm):
     )
     danger_now = RadioField(
         "Is someone in danger right now?",
-        choices=_choices(YES_NO_UNSURE),
+        choices=_choices(YES_NO_UNSURE, _YES_NO_ORDER),
         default="unsure",
         validate_choice=False,
         validators=[OneOf(YES_NO_UNSURE, _PICK_ONE)],
     )
     weapons_access = RadioField(
         "Does the person have access to weapons?",
-        choices=_choices(YES_NO_UNSURE),
+        choices=_choices(YES_NO_UNSURE, _YES_NO_ORDER),
         default="unsure",
         validate_choice=False,
         validators=[OneOf(YES_NO_UNSURE, _PICK_ONE)],

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from portal import jobs
 from portal.context import redis_client
 from portal.outbox import relay
-from tipline import logs
 from tipline.queue_contract import PORTAL_ALLOWLIST, PORTAL_QUEUE
 from tipline.settings import Settings
 from tipline.workers import make_worker
@@ -65,8 +64,8 @@ class RelayThread(threading.Thread):
 
 
 def run(settings: Settings, burst: bool = False) -> None:
+    """Run the portal worker (logging is configured by the entry point, ``tipline.cli``)."""
     settings.require_portal()
-    logs.configure(settings.log_level)
     jobs.configure(settings)
     assert settings.redis_url
     redis = redis_client(settings.redis_url)  # fails fast: for the relay

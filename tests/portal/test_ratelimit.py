@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from redis import Redis
 
 from tests.portal.conftest import Reporter
@@ -85,11 +87,17 @@ def test_proxy_hops_take_the_address_from_the_trusted_proxy(
     assert ADDRESS.encode() not in everything_in(redis_conn)
 
 
-def test_redis_down_never_refuses_a_report(make_settings, client_factory, rows):
+def test_redis_down_never_refuses_a_report(make_settings, client_factory, rows, caplog):
     settings = make_settings(
         TIPLINE_SUBMIT_RATE_LIMIT="1 per minute", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"
     )
-    reporter = Reporter(client_factory(settings))
-    assert reporter.submit().status_code == 200
-    assert reporter.submit().status_code == 200
+    client = client_factory(settings)
+    client.environ_base["REMOTE_ADDR"] = ADDRESS
+    reporter = Reporter(client)
+    with caplog.at_level(logging.DEBUG):
+        assert reporter.submit(what_happened="canary-narrative-7731").status_code == 200
+        assert reporter.submit().status_code == 200
     assert len(rows.outbox()) == 2
+    assert "Redis unavailable" in caplog.text  # the outbox noted it will relay later
+    assert ADDRESS not in caplog.text
+    assert "canary-narrative-7731" not in caplog.text
