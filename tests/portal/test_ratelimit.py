@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 
 from redis import Redis
 
+from portal.ratelimit import DailyClientKeyer
 from tests.portal.conftest import Reporter
 from tipline.embedded_redis import free_port
 
@@ -101,3 +103,15 @@ def test_redis_down_never_refuses_a_report(make_settings, client_factory, rows, 
     assert "Redis unavailable" in caplog.text  # the outbox noted it will relay later
     assert ADDRESS not in caplog.text
     assert "canary-narrative-7731" not in caplog.text
+
+
+def test_client_keys_rotate_daily_and_agree_across_processes(redis_conn):
+    day = date(2026, 3, 1)
+    first = DailyClientKeyer(redis_conn, today=lambda: day)
+    second = DailyClientKeyer(Redis(connection_pool=redis_conn.connection_pool), today=lambda: day)
+    assert first.key_for(ADDRESS) == second.key_for(ADDRESS)  # one secret per day, shared
+    assert first.key_for(ADDRESS) != first.key_for("198.51.100.4")
+    next_day = DailyClientKeyer(redis_conn, today=lambda: day + timedelta(days=1))
+    assert next_day.key_for(ADDRESS) != first.key_for(ADDRESS)
+    [secret_key] = [k for k in redis_conn.scan_iter("tipline:portal:ratelimit-secret:2026-03-01")]
+    assert 0 < redis_conn.ttl(secret_key) <= 2 * 24 * 3600
