@@ -31,6 +31,12 @@ def due_in(due: datetime, now: datetime) -> str:
     return f"in {span(seconds)}" if seconds >= 0 else f"overdue by {span(seconds)}"
 
 
+def late_by(due: datetime, now: datetime) -> str:
+    """``12 min`` past due (for an overdue item)."""
+    return span((now - due).total_seconds())
+
+
 def init_filters(app: Flask) -> None:
     app.add_template_filter(timestamp, "timestamp")
     app.add_template_filter(due_in, "due_in")
+    app.add_template_filter(late_by, "late_by")

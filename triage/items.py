@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from tipline import report_schema
 from tipline.envelope import EnvelopeError, Purpose, open_envelope
 from tipline.keys import PrivateKey
 from triage.audit import record
+from triage.display import timestamp
 from triage.models import Officer, QueueItem
 
 
@@ -63,6 +65,7 @@ def open_for_officer(
 
 
 NOT_GIVEN = "Not given"
+CHANNELS = {"web": "Web form"}
 
 
 def present(document: Mapping[str, Any]) -> OpenedReport:
@@ -89,8 +92,8 @@ def present(document: Mapping[str, Any]) -> OpenedReport:
         ("When", text("when")),
         ("How the reporter knows", choice(report_schema.HOW_KNOWN, "how_known")),
         ("More about how they know", text("how_known_detail")),
-        ("Submitted", str(document.get("submitted_at") or "")),
-        ("Channel", str(document.get("channel") or "")),
+        ("Submitted", _submitted(document.get("submitted_at"))),
+        ("Channel", CHANNELS.get(str(document.get("channel")), str(document.get("channel")))),
     ]
     given = document.get("contact") or {}
     contact = [
@@ -103,3 +106,10 @@ def present(document: Mapping[str, Any]) -> OpenedReport:
         contact=contact,
         can_receive_replies="reply_to" in document,
     )
+
+
+def _submitted(value: object) -> str:
+    try:
+        return timestamp(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return ""

@@ -109,7 +109,7 @@ class DatabaseSessionInterface(SessionInterface):
         if session.rotate:
             if session.token:
                 self._delete(session.token)
-            self._create(session, response, now, purge_expired=True)
+            self._create(session, response, now)
             return
         if session.token:
             values: dict[str, Any] = {"last_seen_at": now, "expires_at": now + self.idle_timeout}
@@ -127,13 +127,11 @@ class DatabaseSessionInterface(SessionInterface):
         elif session.had_cookie:
             self._clear_cookie(response)
 
-    def _create(
-        self, session: ServerSession, response: Response, now: datetime, purge_expired: bool = False
-    ) -> None:
+    def _create(self, session: ServerSession, response: Response, now: datetime) -> None:
         token = secrets.token_urlsafe(32)
         with transaction(self.sessions) as db:
-            if purge_expired:
-                db.execute(delete(WebSession).where(WebSession.expires_at <= now))
+            # Expired sessions are removed whenever a new one starts (indexed on expires_at).
+            db.execute(delete(WebSession).where(WebSession.expires_at <= now))
             db.add(
                 WebSession(
                     token_hash=token_hash(token),

@@ -11,7 +11,11 @@ def item_ids(page: str) -> list[int]:
 
 
 def rows(page: str) -> list[str]:
-    return re.findall(r"<tr class=\"[^\"]*\">.*?</tr>", page, re.DOTALL)
+    return re.findall(r"<tr data-tier=\"P\d\".*?</tr>", page, re.DOTALL)
+
+
+def row_tiers(page: str) -> list[str]:
+    return re.findall(r'data-tier="(P\d)"', page)
 
 
 def test_items_are_ordered_by_tier_then_due_time(logged_in, add_item) -> None:
@@ -23,6 +27,7 @@ def test_items_are_ordered_by_tier_then_due_time(logged_in, add_item) -> None:
     p3_soon = add_item("P3", timedelta(hours=1))
     page = logged_in.get("/queue").get_data(as_text=True)
     assert item_ids(page) == [p1_sooner, p1_later, p2, p3_soon, p3_late, p4]
+    assert row_tiers(page) == ["P1", "P1", "P2", "P3", "P3", "P4"]
 
 
 def test_each_row_shows_tier_category_times_status_and_reasons(logged_in, add_item) -> None:
@@ -47,7 +52,7 @@ def test_overdue_items_are_clearly_marked(logged_in, add_item) -> None:
     on_time = add_item("P1", timedelta(minutes=10))
     page = logged_in.get("/queue").get_data(as_text=True)
     by_id = {item_ids(row)[0]: row for row in rows(page)}
-    assert "OVERDUE" in by_id[late] and "overdue by 20 min" in by_id[late]
+    assert "OVERDUE</strong> <span class=\"overdue-by\">by 20 min" in by_id[late]
     assert "is-overdue" in by_id[late]
     assert "OVERDUE" not in by_id[on_time] and "in 9 min" in by_id[on_time]
     assert "(1 overdue)" in page  # the summary above the table

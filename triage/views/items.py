@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from tipline.report_schema import CATEGORIES
 from triage.access import login_required
-from triage.items import item_for_officer, open_for_officer
+from triage.items import NOT_GIVEN, item_for_officer, open_for_officer
 from triage.models import STATUS_LABELS
 from triage.queue import is_overdue
 from triage.web import db, web
@@ -36,6 +36,7 @@ def show(item_id: int) -> Response:
             tier_info=context.rules.tiers,
             status_labels=STATUS_LABELS,
             categories=CATEGORIES,
+            not_given=NOT_GIVEN,
         )
     )
     response.headers["Cache-Control"] = "no-store"
