@@ -76,7 +76,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
             print("no unit keys; run `tipline keys generate`")
             return 0
         newest = public[-1].key_id if public else None
-        ids = {k.key_id: k.public for k in public} | {k: v.public for k, v in live.items()}
+        ids = {k.key_id: k for k in public} | {k: v.public for k, v in live.items()}
         for key_id, pub in sorted(ids.items(), key=lambda kv: kv[1].created_at):
             marks = []
             if key_id == newest:

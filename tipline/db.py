@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys.
+
+    SQL parameters are hidden from exception messages by default: a logged database error must
+    never carry the values that were being written.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
