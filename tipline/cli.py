@@ -129,7 +129,13 @@ def cmd_officer(args: argparse.Namespace) -> int:
     engine = make_engine(settings.triage_database_url or "")
     try:
         with transaction(session_factory(engine)) as session:
-            officer = add_officer(session, args.username, password, args.role)
+            officer = add_officer(
+                session,
+                args.username,
+                password,
+                args.role,
+                memory_kib=settings.password_argon2_memory_kib,
+            )
             print(f"added {officer.username} ({officer.role})")
     except OfficerError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -86,7 +86,13 @@ class Supervisor:
         engine = make_engine(self.settings.triage_database_url or "")
         try:
             with transaction(session_factory(engine)) as session:
-                add_officer(session, DEV_OFFICER, password, "admin")
+                add_officer(
+                    session,
+                    DEV_OFFICER,
+                    password,
+                    "admin",
+                    memory_kib=self.settings.password_argon2_memory_kib,
+                )
         finally:
             engine.dispose()
         marker.write_text("created; the password was printed once\n")

@@ -98,7 +98,13 @@ class System:
     def add_officer(self, username: str = "officer1", role: str = "officer") -> str:
         engine = make_engine(self.settings.triage_database_url or "")
         with transaction(session_factory(engine)) as session:
-            add_officer(session, username, self.officer_password, role)
+            add_officer(
+                session,
+                username,
+                self.officer_password,
+                role,
+                memory_kib=self.settings.password_argon2_memory_kib,
+            )
         engine.dispose()
         return username
 

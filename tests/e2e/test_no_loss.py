@@ -6,6 +6,7 @@ row acknowledged. Real Redis, real databases, and in the kill case a real worker
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from rq.registry import StartedJobRegistry
@@ -86,6 +88,21 @@ def triage_write_lock(url: str) -> Iterator[None]:
     engine.dispose()
 
 
+def kill_session(session_id: int) -> None:
+    """SIGKILL every process of a session: the worker and its work horse (RQ puts the horse in
+    a process group of its own, but it stays in the worker's session)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session_id:  # field 6 of /proc/<pid>/stat: the session id
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
 @pytest.mark.slow
 def test_intake_worker_killed_mid_job(eager_relay: System, env_vars, redis_conn) -> None:
     settings = eager_relay.settings
@@ -107,7 +124,7 @@ def test_intake_worker_killed_mid_job(eager_relay: System, env_vars, redis_conn)
             assert started.get_job_ids(), "the worker never picked the job up"
             time.sleep(1.0)  # now blocked inside its database transaction
         finally:
-            os.killpg(worker.pid, signal.SIGKILL)  # worker and its work horse, no goodbye
+            kill_session(worker.pid)  # worker and its work horse, no goodbye
             worker.wait(timeout=30)
     assert queue_items(settings) == []
 

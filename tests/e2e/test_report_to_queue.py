@@ -13,6 +13,11 @@ def item_links(page: str) -> list[str]:
     return re.findall(r'href="(/items/\d+)"', page)
 
 
+def row_tiers(page: str) -> list[str]:
+    """Tiers of the queue rows, top to bottom."""
+    return re.findall(r'data-tier="(P\d)"', page)
+
+
 def test_report_travels_from_form_to_officer(system: System) -> None:
     submitted = system.submit_report()
     assert submitted.status_code == 200
@@ -25,7 +30,7 @@ def test_report_travels_from_form_to_officer(system: System) -> None:
     officer = system.officer_session(system.add_officer())
     queue_page = officer.get(f"{system.triage_url}/queue", timeout=30)
     assert queue_page.status_code == 200
-    assert "P1" in queue_page.text
+    assert row_tiers(queue_page.text) == ["P1"]
     assert re.search(r"weapon", queue_page.text, re.IGNORECASE)  # a reason for the tier
     links = item_links(queue_page.text)
     assert len(links) == 1
@@ -70,7 +75,7 @@ def test_routine_report_is_p4_with_its_reason(system: System) -> None:
     system.run_intake()
     officer = system.officer_session(system.add_officer())
     page = officer.get(f"{system.triage_url}/queue", timeout=30).text
-    assert "P4" in page and "P1" not in page
+    assert row_tiers(page) == ["P4"]
     assert "No risk indicator matched" in page
 
 
@@ -92,7 +97,7 @@ def test_queue_orders_life_safety_first(system: System) -> None:
     system.run_intake()
     officer = system.officer_session(system.add_officer())
     page = officer.get(f"{system.triage_url}/queue", timeout=30).text
-    assert page.index("P1") < page.index("P4")
+    assert row_tiers(page) == ["P1", "P4"]
 
 
 def test_person_in_danger_is_told_to_call_911_and_report_is_kept(system: System) -> None:
