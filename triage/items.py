@@ -57,8 +57,13 @@ def open_for_officer(
         document = report_schema.decode(open_envelope(item.sealed_body, keyring, Purpose.REPORT))
     except (EnvelopeError, report_schema.ReportInvalid) as exc:
         kind = getattr(exc, "kind", "invalid-report")
-        record(session, "viewed", officer_id=officer.id, item_id=item.id,
-               detail={"opened": False, "error": kind})
+        record(
+            session,
+            "viewed",
+            officer_id=officer.id,
+            item_id=item.id,
+            detail={"opened": False, "error": kind},
+        )
         return None
     record(session, "viewed", officer_id=officer.id, item_id=item.id, detail={"opened": True})
     return present(document)
@@ -79,7 +84,8 @@ def present(document: Mapping[str, Any]) -> OpenedReport:
         return options.get(text(key), "") if text(key) else ""
 
     where = ", ".join(
-        part for part in (choice(report_schema.LOCATION_TYPES, "location_type"), text("location"))
+        part
+        for part in (choice(report_schema.LOCATION_TYPES, "location_type"), text("location"))
         if part
     )
     rows = [

@@ -7,15 +7,13 @@ in memory when an officer views it. Timestamps are timezone-aware UTC on every b
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
@@ -26,7 +24,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+
+from tipline.dbtypes import UTCDateTime, utcnow
 
 TIERS = ("P1", "P2", "P3", "P4")
 ROLES = ("officer", "supervisor", "admin")
@@ -43,31 +42,8 @@ DEFAULT_UNIT_SLUG = "default"
 DEFAULT_UNIT_NAME = "Behavioral Threat Assessment Unit"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC timestamp on SQLite (which drops the zone) and PostgreSQL alike."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: triage stores timezone-aware UTC timestamps only")
-        value = value.astimezone(UTC)
-        # SQLite stores text; keep it in UTC without an offset so that ordering is textual.
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+# Re-exported for the models and migrations that name them here.
+__all__ = ["UTCDateTime", "utcnow"]
 
 
 class Base(DeclarativeBase):

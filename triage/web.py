@@ -59,9 +59,7 @@ def build_context(settings: Settings) -> WebContext:
         sessions=session_factory(engine),
         keyring=load_private_keys(settings.private_key_dir),
         rules=load_rules(settings.rules_path),
-        redis=Redis.from_url(
-            settings.redis_url, socket_connect_timeout=2, socket_timeout=2
-        ),
+        redis=Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2),
     )
 
 
@@ -102,8 +100,9 @@ def init_request_handling(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(
         CSRFError,
-        lambda _e: _error_page(400, "Form expired", "The form was out of date. Go back, "
-                               "reload the page and try again."),
+        lambda _e: _error_page(
+            400, "Form expired", "The form was out of date. Go back, reload the page and try again."
+        ),
     )
     app.register_error_handler(
         404, lambda _e: _error_page(404, "Not found", "There is nothing here for your unit.")
