@@ -7,7 +7,6 @@ stop them reaching triage, so it is reported. Error details go to the log, not t
 
 from __future__ import annotations
 
-
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
