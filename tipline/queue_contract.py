@@ -18,17 +18,34 @@ from rq.serializers import JSONSerializer
 INTAKE_QUEUE = "intake"
 PORTAL_QUEUE = "portal"
 
-INGEST_ENVELOPE = "triage.jobs.ingest_envelope"
-RECORD_ACKNOWLEDGEMENT = "portal.jobs.record_acknowledgement"
+# portal -> triage (queue "intake")
+INGEST_ENVELOPE = "triage.jobs.ingest_envelope"  # a report or a reporter's reply
+INGEST_ATTACHMENT = "triage.jobs.ingest_attachment"  # one sealed file named by such a document
+RECORD_MESSAGE_DELIVERY = "triage.jobs.record_message_delivery"  # ack of store_message
+# triage -> portal (queue "portal")
+RECORD_ACKNOWLEDGEMENT = "portal.jobs.record_acknowledgement"  # ack of ingest_envelope
+RECORD_ATTACHMENT_ACKNOWLEDGEMENT = "portal.jobs.record_attachment_acknowledgement"
+STORE_MESSAGE = "portal.jobs.store_message"  # a message sealed to the reporter's key
+RECORD_REPORT_STATUS = "portal.jobs.record_report_status"  # coarse status for the reporter
 
 # What each worker may run. Anything else is refused without being imported or executed.
-INTAKE_ALLOWLIST = frozenset({INGEST_ENVELOPE})
-PORTAL_ALLOWLIST = frozenset({RECORD_ACKNOWLEDGEMENT})
+INTAKE_ALLOWLIST = frozenset({INGEST_ENVELOPE, INGEST_ATTACHMENT, RECORD_MESSAGE_DELIVERY})
+PORTAL_ALLOWLIST = frozenset(
+    {RECORD_ACKNOWLEDGEMENT, RECORD_ATTACHMENT_ACKNOWLEDGEMENT, STORE_MESSAGE, RECORD_REPORT_STATUS}
+)
 
 # Outcomes triage reports back in an acknowledgement.
 ACK_STORED = "stored"  # opened, scored and queued (or already had it: idempotent)
 ACK_DEAD_LETTER = "dead-letter"  # could not be opened or validated; kept for officers to see
 ACK_OUTCOMES = frozenset({ACK_STORED, ACK_DEAD_LETTER})
+
+# Outcomes the portal reports for a message to a reporter.
+MESSAGE_STORED = "stored"  # in the reporter's mailbox
+MESSAGE_NO_MAILBOX = "no-mailbox"  # the receipt expired or never existed: nobody can read it
+MESSAGE_OUTCOMES = frozenset({MESSAGE_STORED, MESSAGE_NO_MAILBOX})
+
+# The coarse status a reporter may see. Nothing about the subject or the decision.
+REPORT_STATUSES = ("received", "in_review", "closed")
 
 JOB_TIMEOUT_SECONDS = 120
 # Sealed payloads may stay in Redis only as long as they are useful; the outbox re-sends.
@@ -80,4 +97,88 @@ def enqueue_acknowledgement(connection: Redis, envelope_id: str, outcome: str) -
         job_timeout=JOB_TIMEOUT_SECONDS,
         result_ttl=RESULT_TTL_SECONDS,
         failure_ttl=FAILURE_TTL_SECONDS,
+    )
+
+
+def _enqueue(connection: Redis, queue_name: str, func: str, job_id: str, *args: object) -> None:
+    queue(queue_name, connection).enqueue(
+        func,
+        *args,
+        job_id=job_id,
+        description=job_id,
+        job_timeout=JOB_TIMEOUT_SECONDS,
+        result_ttl=RESULT_TTL_SECONDS,
+        failure_ttl=FAILURE_TTL_SECONDS,
+    )
+
+
+def enqueue_attachment(
+    connection: Redis, attachment_id: str, sealed: bytes, attempt: int = 0
+) -> None:
+    """Portal -> triage: one sealed file (its key travels inside the sealed document)."""
+    _enqueue(
+        connection,
+        INTAKE_QUEUE,
+        INGEST_ATTACHMENT,
+        f"attachment-{attachment_id}-{attempt}",
+        attachment_id,
+        b64(sealed),
+    )
+
+
+def enqueue_attachment_acknowledgement(connection: Redis, attachment_id: str) -> None:
+    """Triage -> portal: the sealed file is durably held by triage; stop re-sending it."""
+    _enqueue(
+        connection,
+        PORTAL_QUEUE,
+        RECORD_ATTACHMENT_ACKNOWLEDGEMENT,
+        f"attachment-ack-{attachment_id}-{uuid.uuid4().hex[:8]}",
+        attachment_id,
+    )
+
+
+def enqueue_message(
+    connection: Redis, message_id: str, report_envelope_id: str, sealed: bytes, attempt: int = 0
+) -> None:
+    """Triage -> portal: a message sealed to the reporter of ``report_envelope_id``."""
+    _enqueue(
+        connection,
+        PORTAL_QUEUE,
+        STORE_MESSAGE,
+        f"message-{message_id}-{attempt}",
+        message_id,
+        report_envelope_id,
+        b64(sealed),
+    )
+
+
+def enqueue_message_delivery(connection: Redis, message_id: str, outcome: str) -> None:
+    """Portal -> triage: the message is in the reporter's mailbox (or there is no mailbox)."""
+    if outcome not in MESSAGE_OUTCOMES:
+        raise ValueError(f"unknown message delivery outcome {outcome!r}")
+    _enqueue(
+        connection,
+        INTAKE_QUEUE,
+        RECORD_MESSAGE_DELIVERY,
+        f"message-ack-{message_id}-{uuid.uuid4().hex[:8]}",
+        message_id,
+        outcome,
+    )
+
+
+def enqueue_report_status(
+    connection: Redis, report_envelope_id: str, status: str, changed_at: str
+) -> None:
+    """Triage -> portal: the coarse status the reporter sees. Best effort: the latest status is
+    sent again whenever it changes or a message goes out, and the portal keeps the newest."""
+    if status not in REPORT_STATUSES:
+        raise ValueError(f"unknown report status {status!r}")
+    _enqueue(
+        connection,
+        PORTAL_QUEUE,
+        RECORD_REPORT_STATUS,
+        f"status-{report_envelope_id}-{uuid.uuid4().hex[:8]}",
+        report_envelope_id,
+        status,
+        changed_at,
     )

@@ -54,6 +54,40 @@ def _text(max_length: int) -> dict[str, Any]:
     return {"type": "string", "maxLength": max_length}
 
 
+# Media types an attachment may have, decided from the file's content (never its name).
+ATTACHMENT_MEDIA_TYPES: dict[str, str] = {
+    "image/jpeg": "JPEG image",
+    "image/png": "PNG image",
+    "image/webp": "WebP image",
+    "image/heic": "HEIC image",
+    "application/pdf": "PDF document",
+    "text/plain": "Text file",
+}
+MAX_ATTACHMENTS = 5
+ATTACHMENT_NAME_MAX = 200
+
+# One attached file, as described inside a sealed document. ``key`` (base64 of 32 bytes) opens
+# the separately sealed file (tipline.attachments); only holders of the unit key ever see it.
+ATTACHMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "name", "media_type", "size", "sha256", "key"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+        "name": {"type": "string", "minLength": 1, "maxLength": ATTACHMENT_NAME_MAX},
+        "media_type": {"enum": list(ATTACHMENT_MEDIA_TYPES)},
+        "size": {"type": "integer", "minimum": 0, "maximum": 1024 * 1024 * 1024},
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "key": {"type": "string", "pattern": "^[A-Za-z0-9+/]{43}=$"},
+    },
+}
+ATTACHMENTS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "maxItems": MAX_ATTACHMENTS,
+    "items": ATTACHMENT_SCHEMA,
+}
+
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -101,6 +135,7 @@ SCHEMA: dict[str, Any] = {
                 },
             ]
         },
+        "attachments": ATTACHMENTS_SCHEMA,
         "reply_to": {
             "type": "object",
             "additionalProperties": False,
@@ -120,25 +155,37 @@ class ReportInvalid(ValueError):
     """The document does not follow the schema. The message names fields, never values."""
 
 
-def validate(document: object) -> dict[str, Any]:
-    """Return ``document`` if it is a valid version-1 report, else raise ``ReportInvalid``."""
-    errors = sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(e.absolute_path))
+def check(validator: Draft202012Validator, schema_id: str, document: object) -> dict[str, Any]:
+    """Validate against one schema; the error names the failing fields, never their values."""
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         where = {"/".join(str(p) for p in e.absolute_path) or "(document)" for e in errors}
-        raise ReportInvalid(f"report does not match {SCHEMA_ID} at: {', '.join(sorted(where))}")
+        raise ReportInvalid(f"document does not match {schema_id} at: {', '.join(sorted(where))}")
     assert isinstance(document, dict)
     return document
 
 
+def parse_json(data: bytes) -> object:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ReportInvalid("document is not UTF-8 JSON") from None
+
+
+def dump_json(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def validate(document: object) -> dict[str, Any]:
+    """Return ``document`` if it is a valid version-1 report, else raise ``ReportInvalid``."""
+    return check(_VALIDATOR, SCHEMA_ID, document)
+
+
 def encode(document: dict[str, Any]) -> bytes:
     """Validate and serialise a report for sealing."""
-    return json.dumps(validate(document), ensure_ascii=False, separators=(",", ":")).encode()
+    return dump_json(validate(document))
 
 
 def decode(data: bytes) -> dict[str, Any]:
     """Parse and validate an opened report; raises ``ReportInvalid``."""
-    try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ReportInvalid("report is not UTF-8 JSON") from None
-    return validate(document)
+    return validate(parse_json(data))

@@ -52,6 +52,12 @@ VARIABLES: dict[str, str] = {
     "TIPLINE_TRIAGE_PORT": "officers' app listen port (5001)",
     "TIPLINE_WEB_WORKERS": "gunicorn worker processes per web app (2)",
     "TIPLINE_LOG_LEVEL": "log level (INFO)",
+    "TIPLINE_ATTACHMENT_MAX_FILES": "files a reporter may attach to one report or reply (5)",
+    "TIPLINE_ATTACHMENT_MAX_BYTES": "largest attachment in bytes (10485760)",
+    "TIPLINE_RECEIPT_EXPIRY_DAYS": "idle days before a receipt and its mailbox expire (90)",
+    "TIPLINE_REPORTER_SESSION_MINUTES": "reporters' idle follow-up session timeout in minutes (15)",
+    "TIPLINE_CODE_RATE_LIMIT": "receipt-code attempts per client (10 per minute;60 per day)",
+    "TIPLINE_CODE_GLOBAL_RATE_LIMIT": "receipt-code attempts across all clients (600 per minute)",
     "TIPLINE_PROXY_HOPS": "trusted reverse proxies in front of the portal (0)",
 }
 
@@ -91,6 +97,12 @@ class Settings:
     web_workers: int = 2
     log_level: str = "INFO"
     proxy_hops: int = 0
+    attachment_max_files: int = 5
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    receipt_expiry_days: int = 90
+    reporter_session_minutes: int = 15
+    code_rate_limit: str = "10 per minute;60 per day"
+    code_global_rate_limit: str = "600 per minute"
 
     @property
     def is_production(self) -> bool:
@@ -227,4 +239,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         web_workers=_int(env, "TIPLINE_WEB_WORKERS", 2, 1),
         log_level=(env.get("TIPLINE_LOG_LEVEL") or "INFO").upper(),
         proxy_hops=_int(env, "TIPLINE_PROXY_HOPS", 0),
+        attachment_max_files=_int(env, "TIPLINE_ATTACHMENT_MAX_FILES", 5),
+        attachment_max_bytes=_int(env, "TIPLINE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, 1),
+        receipt_expiry_days=_int(env, "TIPLINE_RECEIPT_EXPIRY_DAYS", 90, 1),
+        reporter_session_minutes=_int(env, "TIPLINE_REPORTER_SESSION_MINUTES", 15, 1),
+        code_rate_limit=env.get("TIPLINE_CODE_RATE_LIMIT") or "10 per minute;60 per day",
+        code_global_rate_limit=env.get("TIPLINE_CODE_GLOBAL_RATE_LIMIT") or "600 per minute",
     )
