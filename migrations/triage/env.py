@@ -3,8 +3,8 @@
 from alembic import context
 from sqlalchemy import pool
 
-from triage.models import Base
 from tipline.db import make_engine
+from triage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
