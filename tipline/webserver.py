@@ -39,6 +39,9 @@ def gunicorn_options(host: str, port: int, settings: Settings) -> dict[str, Any]
         "graceful_timeout": 20,
         "forwarded_allow_ips": "127.0.0.1",
         "proc_name": "tipline",
+        # gunicorn 27's control socket defaults to one path per user, which two apps on one host
+        # would share; we do not use it.
+        "control_socket_disable": True,
     }
 
 
