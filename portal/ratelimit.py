@@ -1,6 +1,6 @@
 """Rate limit on report submissions, without remembering who anyone is.
 
-The limit (``settings.submit_rate_limit``, e.g. "10 per hour;3 per minute") counts *accepted*
+The limit (``settings.submit_rate_limit``, e.g. "30 per minute;300 per hour") counts *accepted*
 reports (a form sent back with a mistake costs nothing) per client. The client is identified
 by HMAC-SHA256 of its address under a random secret that changes every UTC day:
 

@@ -41,7 +41,7 @@ VARIABLES: dict[str, str] = {
     "TIPLINE_RELAY_AFTER_SECONDS": "re-enqueue an unacknowledged envelope after this long (60)",
     "TIPLINE_RELAY_INTERVAL_SECONDS": "how often the portal worker runs the relay (15)",
     "TIPLINE_MAX_BODY_BYTES": "largest request body the portal accepts (65536)",
-    "TIPLINE_SUBMIT_RATE_LIMIT": "report submissions allowed per client (10 per hour;3 per minute)",
+    "TIPLINE_SUBMIT_RATE_LIMIT": "report submissions allowed per client (30 per minute;300 per hour)",
     "TIPLINE_RECEIPT_ARGON2_MEMORY_KIB": "Argon2id memory for receipt codes (65536)",
     "TIPLINE_RECEIPT_ARGON2_ITERATIONS": "Argon2id passes for receipt codes (3)",
     "TIPLINE_PASSWORD_ARGON2_MEMORY_KIB": "Argon2id memory for officer passwords (65536)",
@@ -85,7 +85,7 @@ class Settings:
     relay_after_seconds: int = 60
     relay_interval_seconds: int = 15
     max_body_bytes: int = 65536
-    submit_rate_limit: str = "10 per hour;3 per minute"
+    submit_rate_limit: str = "30 per minute;300 per hour"
     receipt_argon2_memory_kib: int = 65536
     receipt_argon2_iterations: int = 3
     password_argon2_memory_kib: int = 65536
@@ -227,7 +227,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         relay_after_seconds=_int(env, "TIPLINE_RELAY_AFTER_SECONDS", 60),
         relay_interval_seconds=_int(env, "TIPLINE_RELAY_INTERVAL_SECONDS", 15, minimum=1),
         max_body_bytes=_int(env, "TIPLINE_MAX_BODY_BYTES", 65536, minimum=4096),
-        submit_rate_limit=env.get("TIPLINE_SUBMIT_RATE_LIMIT") or "10 per hour;3 per minute",
+        submit_rate_limit=env.get("TIPLINE_SUBMIT_RATE_LIMIT") or "30 per minute;300 per hour",
         receipt_argon2_memory_kib=_int(env, "TIPLINE_RECEIPT_ARGON2_MEMORY_KIB", 65536, 8),
         receipt_argon2_iterations=_int(env, "TIPLINE_RECEIPT_ARGON2_ITERATIONS", 3, 1),
         password_argon2_memory_kib=_int(env, "TIPLINE_PASSWORD_ARGON2_MEMORY_KIB", 65536, 8),
