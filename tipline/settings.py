@@ -41,7 +41,7 @@ VARIABLES: dict[str, str] = {
     "TIPLINE_RELAY_AFTER_SECONDS": "re-enqueue an unacknowledged envelope after this long (60)",
     "TIPLINE_RELAY_INTERVAL_SECONDS": "how often the portal worker runs the relay (15)",
     "TIPLINE_MAX_BODY_BYTES": "largest request body the portal accepts (65536)",
-    "TIPLINE_SUBMIT_RATE_LIMIT": "report submissions allowed per client (30 per minute;300 per hour)",
+    "TIPLINE_SUBMIT_RATE_LIMIT": "reports allowed per client (30 per minute;300 per hour)",
     "TIPLINE_RECEIPT_ARGON2_MEMORY_KIB": "Argon2id memory for receipt codes (65536)",
     "TIPLINE_RECEIPT_ARGON2_ITERATIONS": "Argon2id passes for receipt codes (3)",
     "TIPLINE_PASSWORD_ARGON2_MEMORY_KIB": "Argon2id memory for officer passwords (65536)",
