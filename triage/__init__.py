@@ -20,7 +20,8 @@ from triage.sessions import DatabaseSessionInterface
 __all__ = ["create_app"]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-MAX_REQUEST_BYTES = 16 * 1024
+# A message of 5,000 characters, percent-encoded, fits with room to spare.
+MAX_REQUEST_BYTES = 96 * 1024
 
 csrf = CSRFProtect()
 

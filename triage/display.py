@@ -36,7 +36,20 @@ def late_by(due: datetime, now: datetime) -> str:
     return span((now - due).total_seconds())
 
 
+def filesize(size: int) -> str:
+    """``812 bytes``, ``14.2 KB``, ``3.1 MB`` (powers of 1024)."""
+    if size < 1024:
+        return f"{size} bytes" if size != 1 else "1 byte"
+    value = float(size)
+    for unit in ("KB", "MB"):
+        value /= 1024
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1024:.1f} GB"
+
+
 def init_filters(app: Flask) -> None:
     app.add_template_filter(timestamp, "timestamp")
     app.add_template_filter(due_in, "due_in")
     app.add_template_filter(late_by, "late_by")
+    app.add_template_filter(filesize, "filesize")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
 
+from tipline.followup_schema import TEXT_LIMIT
 from triage.officers import MAX_PASSWORD_LENGTH
 
 
@@ -19,4 +20,18 @@ class LoginForm(FlaskForm):
         "Password",
         validators=[InputRequired(), Length(max=MAX_PASSWORD_LENGTH)],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+class MessageForm(FlaskForm):
+    """A question to the reporter (sealed to their key before it is stored)."""
+
+    text = TextAreaField(
+        "Message to the reporter",
+        validators=[
+            DataRequired("Write the message first."),
+            Length(max=TEXT_LIMIT, message=f"Keep the message under {TEXT_LIMIT} characters."),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"rows": 4, "maxlength": TEXT_LIMIT},
     )

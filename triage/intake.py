@@ -1,4 +1,10 @@
-"""Intake: open a sealed report in memory, score it, and queue it (or keep it as a dead letter).
+"""Intake: open a sealed envelope in memory and keep it where officers will see it.
+
+``ingest`` reads the envelope's clear header and dispatches on its purpose:
+- a report is scored and queued;
+- a reporter's reply joins the conversation of the report it follows. If that report is not
+  here yet (a reply can overtake its report), the reply is *deferred*: nothing is stored and no
+  acknowledgement is sent, so the portal's relay delivers it again later.
 
 ``ingest`` takes a session and does the work; it never commits (the caller's transaction does)
 and never talks to Redis. Nothing is dropped: an envelope that cannot be opened, validated or
@@ -9,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -16,16 +23,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tipline import report_schema
-from tipline.envelope import EnvelopeError, Purpose, open_envelope, read_header
+from tipline.envelope import EnvelopeError, Header, Purpose, open_envelope, read_header
 from tipline.keys import PrivateKey
 from tipline.queue_contract import ACK_DEAD_LETTER, ACK_STORED
 from triage.audit import record
-from triage.models import DeadLetter, QueueItem, default_unit
+from triage.conversation import FROM_REPORTER, refresh_flags
+from triage.models import DeadLetter, Message, QueueItem, default_unit
 from triage.rules import Rules, score
+from triage.sealing import UnitCrypto
 
 log = logging.getLogger("triage.intake")
 
 ENVELOPE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+# Not an acknowledgement outcome: nothing was stored, and the portal must send it again.
+DEFERRED = "deferred"
 
 
 class InvalidJob(ValueError):
@@ -35,6 +47,8 @@ class InvalidJob(ValueError):
 def held_outcome(session: Session, envelope_id: str) -> str | None:
     """The outcome already recorded for this envelope id, or None if triage does not hold it."""
     if session.scalars(select(QueueItem.id).where(QueueItem.envelope_id == envelope_id)).first():
+        return ACK_STORED
+    if session.scalars(select(Message.id).where(Message.envelope_id == envelope_id)).first():
         return ACK_STORED
     if session.scalars(select(DeadLetter.id).where(DeadLetter.envelope_id == envelope_id)).first():
         return ACK_DEAD_LETTER
@@ -49,7 +63,8 @@ def ingest(
     envelope: bytes,
     now: datetime,
 ) -> str:
-    """Store one delivered envelope; returns ``ACK_STORED`` or ``ACK_DEAD_LETTER``.
+    """Store one delivered envelope; returns ``ACK_STORED``, ``ACK_DEAD_LETTER`` or
+    ``DEFERRED`` (a reply whose report is not here yet: nothing stored, do not acknowledge).
 
     Idempotent: an envelope id already held returns its earlier outcome and stores nothing.
     """
@@ -58,9 +73,27 @@ def ingest(
     outcome = held_outcome(session, envelope_id)
     if outcome is not None:
         return outcome
+    try:
+        header = read_header(envelope)
+    except EnvelopeError as exc:
+        return dead_letter(session, envelope_id, envelope, exc.kind, str(exc), now)
+    if header.purpose is Purpose.REPORTER_REPLY:
+        return ingest_reply(session, keyring, header, envelope_id, envelope, now)
+    return ingest_report(session, keyring, rules, header, envelope_id, envelope, now)
+
+
+def ingest_report(
+    session: Session,
+    keyring: Mapping[str, PrivateKey],
+    rules: Rules,
+    header: Header,
+    envelope_id: str,
+    envelope: bytes,
+    now: datetime,
+) -> str:
+    """Score and queue a report (anything not sealed as a report fails to open as one)."""
     unit = default_unit(session)
     try:
-        key_id = read_header(envelope).key_id
         # Opened in memory only: the plaintext is scored and then dropped.
         plaintext = open_envelope(envelope, keyring, Purpose.REPORT)
         document = report_schema.decode(plaintext)
@@ -90,7 +123,7 @@ def ingest(
         reasons=result.reasons,
         status="new",
         sealed_body=envelope,  # exactly as received; only the unit's private key opens it
-        key_id=key_id,
+        key_id=header.key_id,
     )
     session.add(item)
     session.flush()
@@ -99,6 +132,68 @@ def ingest(
         log.warning("life-safety report queued: item %s", item.id)
     else:
         log.info("report queued: item %s", item.id)
+    return ACK_STORED
+
+
+def ingest_reply(
+    session: Session,
+    keyring: Mapping[str, PrivateKey],
+    header: Header,
+    envelope_id: str,
+    envelope: bytes,
+    now: datetime,
+) -> str:
+    """Add a reporter's reply to the conversation of the report it follows."""
+    try:
+        # Opened in memory only, to check it and find its report; kept sealed as received.
+        document = UnitCrypto(keyring).open_reply(envelope)
+    except EnvelopeError as exc:
+        return dead_letter(session, envelope_id, envelope, exc.kind, str(exc), now)
+    except report_schema.ReportInvalid as exc:
+        return dead_letter(session, envelope_id, envelope, "invalid-reply", str(exc), now)
+    if document["envelope_id"] != envelope_id:
+        return dead_letter(
+            session,
+            envelope_id,
+            envelope,
+            "envelope-id-mismatch",
+            "the sealed reply names a different envelope id than its delivery",
+            now,
+        )
+    report_id = document["report_envelope_id"]
+    item = session.scalars(select(QueueItem).where(QueueItem.envelope_id == report_id)).first()
+    if item is None:
+        if held_outcome(session, report_id) == ACK_DEAD_LETTER:
+            return dead_letter(
+                session,
+                envelope_id,
+                envelope,
+                "report-dead-lettered",
+                "the report this reply follows was kept as a dead letter",
+                now,
+            )
+        log.info("reply %s waits for its report; not acknowledged", envelope_id)
+        return DEFERRED
+    message = Message(
+        id=str(uuid.uuid4()),
+        item_id=item.id,
+        direction=FROM_REPORTER,
+        created_at=_received_at(document, now),
+        unit_copy=envelope,  # exactly as received; only the unit's private key opens it
+        key_id=header.key_id,
+        envelope_id=envelope_id,
+    )
+    session.add(message)
+    refresh_flags(session, item)
+    files = len(document.get("attachments") or [])
+    record(
+        session,
+        "reply-received",
+        item_id=item.id,
+        detail={"message": message.id, "attachments": files},
+        at=now,
+    )
+    log.info("reply %s added to item %s", envelope_id, item.id)
     return ACK_STORED
 
 
@@ -122,7 +217,8 @@ def dead_letter(
 
 
 def _received_at(document: Mapping[str, object], now: datetime) -> datetime:
-    """When the portal accepted the report (the due clock starts then), never in the future."""
+    """When the portal accepted the report or reply (a report's due clock starts then), never
+    in the future."""
     try:
         submitted = datetime.fromisoformat(str(document["submitted_at"]))
     except ValueError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from tipline import report_schema
 from tipline.envelope import EnvelopeError, Purpose, open_envelope
 from tipline.keys import PrivateKey
 from triage.audit import record
+from triage.conversation import FileInfo, files_of
 from triage.display import timestamp
 from triage.models import Officer, QueueItem
 
@@ -24,6 +25,7 @@ class OpenedReport:
     fields: list[tuple[str, str]]  # (label, value) in reading order, empty fields left out
     contact: list[tuple[str, str]]  # only what the reporter chose to give
     can_receive_replies: bool
+    files: list[FileInfo] = field(default_factory=list)  # attached to the report
 
 
 def item_for_officer(session: Session, item_id: int, officer: Officer) -> QueueItem | None:
@@ -111,6 +113,7 @@ def present(document: Mapping[str, Any]) -> OpenedReport:
         fields=[(label, value or NOT_GIVEN) for label, value in rows],
         contact=contact,
         can_receive_replies="reply_to" in document,
+        files=files_of(document),
     )
 
 

@@ -1,9 +1,15 @@
-"""The intake job RQ runs, and the per-process context it uses.
+"""The jobs the intake worker runs, and the per-process context they use.
 
-Three layers: the portal enqueues (``tipline.queue_contract.enqueue_ingest``), this thin job
-opens its own transaction, and ``triage.intake.ingest`` does the work on a session. The
-acknowledgement goes to the portal only after the transaction has committed, so the portal
-never stops re-sending an envelope that triage does not durably hold.
+Three layers each: the portal enqueues (``tipline.queue_contract.enqueue_*``), a thin job here
+opens its own transaction, and a plain function does the work on a session:
+
+- ``ingest_envelope`` -> ``triage.intake.ingest`` (a report or a reporter's reply);
+- ``ingest_attachment`` -> ``triage.files.store`` (one sealed file);
+- ``record_message_delivery`` -> ``triage.messages.record_delivery``.
+
+Acknowledgements go to the portal only after the transaction has committed, so the portal never
+stops re-sending something triage does not durably hold. A deferred reply (its report is not
+here yet) is not acknowledged at all.
 """
 
 from __future__ import annotations
@@ -20,9 +26,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tipline.db import make_engine, session_factory, transaction
 from tipline.keys import PrivateKey, load_private_keys
-from tipline.queue_contract import enqueue_acknowledgement, unb64
+from tipline.queue_contract import (
+    ACK_OUTCOMES,
+    enqueue_acknowledgement,
+    enqueue_attachment_acknowledgement,
+    unb64,
+)
 from tipline.settings import Settings, SettingsError, load_settings
-from triage import intake
+from triage import files, intake, messages
 from triage.rules import Rules, load_rules
 
 log = logging.getLogger("triage.jobs")
@@ -83,11 +94,49 @@ def context() -> IntakeContext:
 
 
 def ingest_envelope(envelope_id: str, envelope_b64: str) -> str:
-    """RQ job (``tipline.queue_contract.INGEST_ENVELOPE``): store, commit, then acknowledge."""
+    """RQ job (``tipline.queue_contract.INGEST_ENVELOPE``): store, commit, then acknowledge.
+
+    A reply that overtook its report is not acknowledged (``intake.DEFERRED``): the portal's
+    relay sends it again.
+    """
     ctx = context()
     outcome = store(ctx, envelope_id, envelope_b64)
-    enqueue_acknowledgement(ctx.redis, envelope_id, outcome)
+    if outcome in ACK_OUTCOMES:
+        enqueue_acknowledgement(ctx.redis, envelope_id, outcome)
     return outcome
+
+
+def ingest_attachment(attachment_id: str, sealed_b64: str) -> str:
+    """RQ job (``INGEST_ATTACHMENT``): keep the sealed file, commit, then acknowledge."""
+    ctx = context()
+    try:
+        sealed = unb64(sealed_b64)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise files.InvalidAttachmentJob("the delivered file is not valid base64") from None
+    limit = files.max_sealed_size(ctx.settings.attachment_max_bytes)
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with transaction(ctx.sessions) as session:
+                new = files.store(session, attachment_id, sealed, datetime.now(UTC), limit)
+            break
+        except IntegrityError:
+            # A concurrent delivery stored it first.
+            with ctx.sessions() as session:
+                if files.is_held(session, attachment_id):
+                    new = False
+                    break
+            if attempt == _ATTEMPTS:
+                raise
+    log.info("attachment %s %s", attachment_id, "stored" if new else "already held")
+    enqueue_attachment_acknowledgement(ctx.redis, attachment_id)
+    return "stored"
+
+
+def record_message_delivery(message_id: str, outcome: str) -> bool:
+    """RQ job (``RECORD_MESSAGE_DELIVERY``): the portal's answer for a question sent."""
+    ctx = context()
+    with transaction(ctx.sessions) as session:
+        return messages.record_delivery(session, message_id, outcome, datetime.now(UTC))
 
 
 def store(ctx: IntakeContext, envelope_id: str, envelope_b64: str) -> str:

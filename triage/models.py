@@ -1,8 +1,10 @@
-"""The triage database: units, officers, the intake queue, dead letters, audit, web sessions.
+"""The triage database: units, officers, the intake queue, the conversation with reporters,
+attachments, dead letters, audit, web sessions.
 
 What is stored in clear is only what sorting and routing need (tier, category, due time, the
-reasons for the tier). The report itself stays sealed (``QueueItem.sealed_body``) and is opened
-in memory when an officer views it. Timestamps are timezone-aware UTC on every backend.
+reasons for the tier, whether the reporter was asked something or has answered). The report, the
+messages both ways and the attached files stay sealed and are opened in memory when an officer
+views them. Timestamps are timezone-aware UTC on every backend.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
@@ -37,6 +40,7 @@ STATUS_LABELS = {
     "closed": "Closed",
 }
 OPEN_STATUSES = ("new", "in_review")
+DIRECTIONS = ("to_reporter", "from_reporter")
 
 DEFAULT_UNIT_SLUG = "default"
 DEFAULT_UNIT_NAME = "Behavioral Threat Assessment Unit"
@@ -110,6 +114,67 @@ class QueueItem(Base):
     # The envelope exactly as the portal sealed it. Readable only with the unit's private key.
     sealed_body: Mapped[bytes] = mapped_column(LargeBinary)
     key_id: Mapped[str] = mapped_column(String(80))
+    # The conversation, as far as the queue needs it (no content):
+    # a question went out and the reporter has not answered since;
+    awaiting_reporter: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # replies no officer has seen yet, and when the reporter last wrote;
+    unread_replies: Mapped[int] = mapped_column(default=0, server_default="0")
+    reporter_replied_at: Mapped[datetime | None] = mapped_column()
+    # the portal said the reporter's receipt has expired: nothing more can reach them.
+    reporter_unreachable: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class Message(Base):
+    """One message of the conversation with a reporter; its text is sealed both at rest and in
+    transit.
+
+    - ``to_reporter``: an officer's question. ``unit_copy`` is the ``tipline.message/1``
+      document sealed to the unit's newest key (what officers read back); ``outbound`` is the
+      same document sealed to the reporter's own key (what the portal stores in the mailbox,
+      readable only with the receipt code). Delivery is tracked until the portal answers.
+    - ``from_reporter``: a reply. ``unit_copy`` is the reply envelope exactly as received
+      (``envelope_id`` is its outbox id, unique: ingest is idempotent).
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint(f"direction IN {DIRECTIONS!r}", name="direction"),
+        Index("ix_messages_item_created", "item_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a UUID
+    item_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id"))
+    direction: Mapped[str] = mapped_column(String(20))
+    # Questions: when the officer sent it. Replies: when the reporter sent it (never later
+    # than its arrival), so that "answered after the question" means what it says.
+    created_at: Mapped[datetime] = mapped_column()
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    unit_copy: Mapped[bytes] = mapped_column(LargeBinary)  # readable with the unit's keys only
+    key_id: Mapped[str] = mapped_column(String(80))  # the unit key ``unit_copy`` is sealed to
+    # Outgoing only.
+    outbound: Mapped[bytes | None] = mapped_column(LargeBinary)  # readable with the code only
+    last_sent_at: Mapped[datetime | None] = mapped_column()
+    send_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    delivered_at: Mapped[datetime | None] = mapped_column()  # in the reporter's mailbox
+    delivery_outcome: Mapped[str | None] = mapped_column(String(20))  # None: not answered yet
+    # Incoming only.
+    envelope_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    read_at: Mapped[datetime | None] = mapped_column()  # first seen by an officer
+
+    officer: Mapped[Officer | None] = relationship(lazy="joined")
+
+
+class Attachment(Base):
+    """A sealed file as the portal sent it. Its key is inside the sealed document that names it
+    (a report or a reply), so this row alone cannot be read; it may arrive before or after that
+    document, and is linked to it by id when an officer looks."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # 32 hex, opaque
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    size: Mapped[int] = mapped_column()  # sealed bytes
+    received_at: Mapped[datetime] = mapped_column()
 
 
 class DeadLetter(Base):

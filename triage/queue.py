@@ -19,6 +19,7 @@ STATUS_FILTERS = {
     "in_review": "In review",
     "decided": "Decided",
     "closed": "Closed",
+    "replied": "Reporter replied (unread, any status)",
     "all": "All",
 }
 
@@ -101,6 +102,8 @@ def list_items(session: Session, unit_id: int, filters: QueueFilters) -> Page[Qu
         query = query.where(QueueItem.status.in_(OPEN_STATUSES))
     elif filters.status in STATUSES:
         query = query.where(QueueItem.status == filters.status)
+    elif filters.status == "replied":
+        query = query.where(QueueItem.unread_replies > 0)
     if filters.tier:
         query = query.where(QueueItem.tier == filters.tier)
     query = query.order_by(QueueItem.tier, QueueItem.due_at, QueueItem.id)
@@ -119,6 +122,12 @@ def open_counts(session: Session, unit_id: int, now: datetime) -> dict[str, dict
     for tier, total, late in session.execute(query):
         counts[tier] = {"open": total, "overdue": int(late or 0)}
     return counts
+
+
+def unread_reply_count(session: Session, unit_id: int) -> int:
+    """Items of any status whose reporter wrote something no officer has seen yet."""
+    query = select(func.count()).where(QueueItem.unit_id == unit_id, QueueItem.unread_replies > 0)
+    return int(session.scalar(query) or 0)
 
 
 def is_overdue(item: QueueItem, now: datetime) -> bool:

@@ -1,7 +1,12 @@
-"""Fixtures for the triage tests: database sessions, keys, sealed reports, the officers' app."""
+"""Fixtures for the triage tests: database sessions, keys, sealed reports, replies and files,
+the officers' app."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,9 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import triage
 from tests.triage.helpers import PASSWORD, login
+from tipline import attachments
 from tipline.db import make_engine, session_factory, transaction
 from tipline.envelope import Purpose, seal
-from tipline.keys import PrivateKey, load_private_keys, newest_public_key
+from tipline.followup_schema import REPLY_SCHEMA_ID, encode_reply
+from tipline.keys import PrivateKey, load_private_keys, newest_public_key, x25519_private_key
 from tipline.report_schema import encode
 from tipline.settings import Settings
 from triage import jobs
@@ -47,14 +54,24 @@ def keyring(unit_key_dirs: dict[str, Path]) -> dict[str, PrivateKey]:
 
 @pytest.fixture
 def sealed_report(unit_key_dirs: dict[str, Path]) -> Callable[..., tuple[str, bytes, dict]]:
-    """``sealed_report(what_happened=..., contact=...)`` -> (envelope id, envelope, document)."""
+    """``sealed_report(what_happened=..., contact=..., reply_to=..., attachments=[...])``
+    -> (envelope id, envelope, document)."""
     public = newest_public_key(unit_key_dirs["public"])
 
     def build(
-        envelope_id: str | None = None, contact: dict | None = None, **report: Any
+        envelope_id: str | None = None,
+        contact: dict | None = None,
+        *,
+        reply_to: dict | None = None,
+        attachments: list[dict] | None = None,
+        **report: Any,
     ) -> tuple[str, bytes, dict]:
         eid = envelope_id or str(uuid.uuid4())
         document = report_document(eid, contact=contact, **report)
+        if reply_to is not None:
+            document["reply_to"] = reply_to
+        if attachments is not None:
+            document["attachments"] = attachments
         return eid, seal(encode(document), public, Purpose.REPORT), document
 
     return build
@@ -76,6 +93,74 @@ def report_document(envelope_id: str, contact: dict | None = None, **report: Any
         "report": fields,
         "contact": contact,
     }
+
+
+@pytest.fixture
+def reporter_key() -> PrivateKey:
+    """The reporter's own key pair, as the portal would derive it from a receipt code.
+
+    The test keeps the private half; triage only ever sees the public half (``reply_to``).
+    """
+    return x25519_private_key(os.urandom(32))
+
+
+def reply_to_for(key: PrivateKey) -> dict[str, str]:
+    return {
+        "lookup_id": hashlib.sha256(key.public.raw).hexdigest(),
+        "public_key": base64.b64encode(key.public.raw).decode(),
+    }
+
+
+@pytest.fixture
+def sealed_reply(unit_key_dirs: dict[str, Path]) -> Callable[..., tuple[str, bytes, dict]]:
+    """``sealed_reply(report_envelope_id, text=..., attachments=[...], submitted_at=...)``
+    -> (envelope id, envelope, document), sealed to the unit like the portal does."""
+    public = newest_public_key(unit_key_dirs["public"])
+
+    def build(
+        report_envelope_id: str,
+        text: str = "It is Lincoln High, he posted it on Tuesday.",
+        attachments: list[dict] | None = None,
+        submitted_at: str = "2030-01-06T10:00:00+00:00",
+        envelope_id: str | None = None,
+    ) -> tuple[str, bytes, dict]:
+        eid = envelope_id or str(uuid.uuid4())
+        document: dict[str, Any] = {
+            "schema": REPLY_SCHEMA_ID,
+            "kind": "reply",
+            "envelope_id": eid,
+            "report_envelope_id": report_envelope_id,
+            "submitted_at": submitted_at,
+            "text": text,
+        }
+        if attachments is not None:
+            document["attachments"] = attachments
+        return eid, seal(encode_reply(document), public, Purpose.REPORTER_REPLY), document
+
+    return build
+
+
+def sealed_file(
+    content: bytes,
+    name: str = "IMG_0042.jpg",
+    media_type: str = "image/jpeg",
+    chunk_size: int = attachments.CHUNK_SIZE,
+) -> tuple[dict, bytes]:
+    """A file sealed in chunks as the portal does: (its descriptor for the document, sealed)."""
+    key = attachments.new_file_key()
+    attachment_id = attachments.random_id()
+    sealed = b"".join(
+        attachments.seal_stream(io.BytesIO(content), key, attachment_id, chunk_size)
+    )
+    descriptor = {
+        "id": attachment_id,
+        "name": name,
+        "media_type": media_type,
+        "size": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "key": base64.b64encode(key).decode(),
+    }
+    return descriptor, sealed
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ def test_unreadable_envelopes_become_dead_letters(
     elif case == "id-mismatch":
         _, envelope, _ = sealed_report(what_happened="markernarrative")  # another id inside
     elif case == "wrong-purpose":
-        envelope = seal(b"markernarrative", public, Purpose.REPORTER_REPLY)
+        envelope = seal(b"markernarrative", public, Purpose.MESSAGE_TO_REPORTER)
     else:
         envelope = b"markernarrative"
 

@@ -1,15 +1,18 @@
-"""One queue item, opened in memory for an officer of its unit."""
+"""One queue item, opened in memory for an officer of its unit, and its conversation."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, make_response, render_template
+from flask import Blueprint, abort, g, make_response, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from tipline.report_schema import CATEGORIES
+from triage import conversation, messages
 from triage.access import login_required
+from triage.forms import MessageForm
 from triage.items import NOT_GIVEN, item_for_officer, open_for_officer
-from triage.models import STATUS_LABELS
+from triage.models import STATUS_LABELS, QueueItem
 from triage.queue import is_overdue
+from triage.sealing import UnitCrypto
 from triage.web import db, web
 
 bp = Blueprint("items", __name__)
@@ -18,26 +21,70 @@ bp = Blueprint("items", __name__)
 @bp.get("/items/<int:item_id>")
 @login_required
 def show(item_id: int) -> Response:
+    item = _item_or_404(item_id)
+    return _item_page(item, MessageForm(formdata=None))
+
+
+@bp.post("/items/<int:item_id>/messages")
+@login_required
+def send_message(item_id: int) -> Response:
+    item = _item_or_404(item_id)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return _item_page(item, form, status=400)
     context = web()
+    now = context.clock()
+    try:
+        message = messages.send_question(
+            db(), UnitCrypto(context.keyring), item, g.officer, form.text.data or "", now
+        )
+    except messages.CannotMessage as exc:
+        db().rollback()
+        return _item_page(item, form, status=409, send_error=str(exc))
+    db().commit()
+    # Only now that the question is durable does it go out (else the relay sends it).
+    messages.deliver(context.sessions, context.redis, message.id, now)
+    return redirect(url_for("items.show", item_id=item.id) + "#conversation", code=303)
+
+
+def _item_or_404(item_id: int) -> QueueItem:
     item = item_for_officer(db(), item_id, g.officer)
     if item is None:
         db().commit()  # keep the access-denied event
         abort(404)
-    report = open_for_officer(db(), item, g.officer, context.keyring)
-    db().commit()
+    return item
+
+
+def _item_page(
+    item: QueueItem, form: MessageForm, status: int = 200, send_error: str | None = None
+) -> Response:
+    """Open the report and its conversation in memory, record the view, mark replies read."""
+    context = web()
     now = context.clock()
+    report = open_for_officer(db(), item, g.officer, context.keyring)
+    entries = conversation.conversation(db(), UnitCrypto(context.keyring), item)
+    named = [f.id for f in report.files] if report else []
+    named += [f.id for entry in entries for f in entry.files]
+    arrived = conversation.arrived(db(), named)
+    conversation.mark_replies_read(db(), item, now)
+    db().commit()
     response = make_response(
         render_template(
             "triage/item.html",
             item=item,
             report=report,
+            entries=entries,
+            arrived=arrived,
+            form=form,
+            send_error=send_error,
             overdue=is_overdue(item, now),
             now=now,
             tier_info=context.rules.tiers,
             status_labels=STATUS_LABELS,
             categories=CATEGORIES,
             not_given=NOT_GIVEN,
-        )
+        ),
+        status,
     )
     response.headers["Cache-Control"] = "no-store"
     return response

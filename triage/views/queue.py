@@ -31,6 +31,7 @@ def index() -> str:
         page=page,
         filters=filters,
         counts=service.open_counts(db(), g.unit.id, now),
+        replied=service.unread_reply_count(db(), g.unit.id),
         overdue={item.id for item in page.rows if service.is_overdue(item, now)},
         now=now,
         tiers=TIERS,
