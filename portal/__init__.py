@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask
 
 from portal.context import init_context
+from portal.followup_views import bp as followup_bp
 from portal.health import bp as health_bp
 from portal.pages import init_error_pages
 from portal.ratelimit import init_ratelimit
@@ -41,6 +42,7 @@ def create_app(settings: Settings) -> Flask:
     init_security(app, settings)
     context = init_context(app, settings)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(followup_bp)
     app.register_blueprint(health_bp)
     init_ratelimit(app, settings, context.redis)
     init_error_pages(app)

@@ -13,9 +13,13 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal.followup import FollowUpService, answer_floor_for
 from portal.intake import ReportIntake
 from portal.receipts import ReceiptDeriver
+from portal.replies import ReplyIntake
+from portal.reporter_sessions import ReporterSessions
 from portal.sealing import ReportSealer
+from portal.uploads import UploadLimits
 from tipline.db import make_engine, session_factory
 from tipline.settings import Settings
 
@@ -34,6 +38,9 @@ class PortalContext:
     session_factory: sessionmaker[Session]
     redis: Redis
     intake: ReportIntake
+    followup: FollowUpService
+    replies: ReplyIntake
+    upload_limits: UploadLimits
 
 
 def build_context(settings: Settings) -> PortalContext:
@@ -42,17 +49,23 @@ def build_context(settings: Settings) -> PortalContext:
     engine = make_engine(settings.portal_database_url, hide_parameters=True)
     sessions = session_factory(engine)
     redis = redis_client(settings.redis_url)
-    intake = ReportIntake(
-        session_factory=sessions,
-        sealer=ReportSealer(settings.public_key_dir),
-        receipts=ReceiptDeriver(
-            settings.receipt_pepper,
-            memory_kib=settings.receipt_argon2_memory_kib,
-            iterations=settings.receipt_argon2_iterations,
-        ),
-        redis=redis,
+    sealer = ReportSealer(settings.public_key_dir)
+    receipts = ReceiptDeriver(
+        settings.receipt_pepper,
+        memory_kib=settings.receipt_argon2_memory_kib,
+        iterations=settings.receipt_argon2_iterations,
     )
-    return PortalContext(settings, engine, sessions, redis, intake)
+    intake = ReportIntake(session_factory=sessions, sealer=sealer, receipts=receipts, redis=redis)
+    followup = FollowUpService(
+        session_factory=sessions,
+        receipts=receipts,
+        sessions=ReporterSessions(redis, settings.reporter_session_minutes),
+        expiry_days=settings.receipt_expiry_days,
+        answer_floor_seconds=answer_floor_for(settings),
+    )
+    replies = ReplyIntake(session_factory=sessions, sealer=sealer, redis=redis)
+    limits = UploadLimits(settings.attachment_max_files, settings.attachment_max_bytes)
+    return PortalContext(settings, engine, sessions, redis, intake, followup, replies, limits)
 
 
 def init_context(app: Flask, settings: Settings) -> PortalContext:

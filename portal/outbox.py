@@ -1,11 +1,14 @@
 """The transactional outbox: a report is durable here before the reporter sees "received".
 
-1. ``accept_report`` seals the document and commits the envelope and its receipt in one
-   transaction. Only then does it try to put the envelope on the ``intake`` queue. If Redis is
-   down the report is still accepted: the relay sends it later.
-2. ``relay`` (run by the portal worker every few seconds) re-enqueues every envelope that triage
-   has not acknowledged and that was never enqueued or was last enqueued too long ago. Triage's
-   ingest is idempotent by envelope id, so sending twice is harmless; not sending is not.
+1. ``accept_report`` seals the document and commits the envelope, its receipt and its sealed
+   attachments in one transaction (``accept_reply`` does the same for a reporter's reply, and
+   records the activity on the receipt). Only then does it try to put the envelope and the
+   files on the ``intake`` queue. If Redis is down the report is still accepted: the relay sends
+   it later.
+2. ``relay`` (run by the portal worker every few seconds) re-enqueues every envelope and every
+   attachment that triage has not acknowledged and that was never enqueued or was last enqueued
+   too long ago. Triage's ingest is idempotent by id, so sending twice is harmless; not sending
+   is not.
 3. ``record_acknowledgement`` (called by the ``portal.jobs`` job) marks an envelope as held by
    triage, which stops the relay from re-sending it.
 
@@ -15,6 +18,7 @@ Logs carry envelope ids only, never content, receipts or addresses.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +28,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal import attachment_outbox
+from portal.attachment_outbox import SealedFile
 from portal.models import OutboxEnvelope, Receipt, utcnow
 from portal.receipts import ReceiptKeys
 from portal.sealing import ReportSealer
@@ -33,6 +39,7 @@ from tipline.queue_contract import ACK_OUTCOMES, enqueue_ingest
 log = logging.getLogger("portal.outbox")
 
 PURPOSE_REPORT = "report"
+PURPOSE_REPLY = "reply"
 RELAY_BATCH = 500
 
 
@@ -43,10 +50,12 @@ def accept_report(
     receipt: ReceiptKeys,
     redis_conn: Redis,
     now: datetime | None = None,
+    files: Sequence[SealedFile] = (),
 ) -> str:
     """Seal and durably accept a report; then try to enqueue it. Returns the envelope id.
 
-    Raises ``report_schema.ReportInvalid`` or ``tipline.keys.KeyProblem`` (nothing stored) or a
+    ``files`` are the sealed attachments the document names. Raises
+    ``report_schema.ReportInvalid`` or ``tipline.keys.KeyProblem`` (nothing stored) or a
     database error (nothing stored). Once this returns, the report is accepted, whether or not
     Redis took it.
     """
@@ -55,16 +64,7 @@ def accept_report(
     sealed = sealer.seal_report(document)
     now = now or utcnow()
     with transaction(session_factory) as session:
-        session.add(
-            OutboxEnvelope(
-                id=envelope_id,
-                purpose=PURPOSE_REPORT,
-                envelope=sealed,
-                created_at=now,
-                enqueue_count=0,
-            )
-        )
-        session.flush()  # the receipt refers to the envelope
+        _add_envelope(session, envelope_id, PURPOSE_REPORT, sealed, now)
         session.add(
             Receipt(
                 lookup_id=receipt.lookup_id,
@@ -74,8 +74,68 @@ def accept_report(
                 last_activity_at=now,
             )
         )
+        attachment_outbox.add_rows(session, envelope_id, files, now)
     send(session_factory, redis_conn, envelope_id, sealed, attempt=0)
+    attachment_outbox.send(session_factory, redis_conn, files)
     return envelope_id
+
+
+def accept_reply(
+    session_factory: sessionmaker[Session],
+    sealer: ReportSealer,
+    document: dict[str, Any],
+    lookup_id: str,
+    redis_conn: Redis,
+    now: datetime | None = None,
+    files: Sequence[SealedFile] = (),
+) -> str:
+    """Seal and durably accept a reporter's reply, exactly like a report. Returns its id.
+
+    The reply's activity is recorded on the receipt ``lookup_id`` in the same transaction.
+    Raises ``report_schema.ReportInvalid``, ``tipline.keys.KeyProblem`` or a database error,
+    with nothing stored.
+    """
+    envelope_id = document["envelope_id"]
+    # Readable only by the unit's triage side.
+    sealed = sealer.seal_reply(document)
+    now = now or utcnow()
+    with transaction(session_factory) as session:
+        _add_envelope(
+            session,
+            envelope_id,
+            PURPOSE_REPLY,
+            sealed,
+            now,
+            report_envelope_id=document["report_envelope_id"],
+        )
+        session.execute(
+            update(Receipt).where(Receipt.lookup_id == lookup_id).values(last_activity_at=now)
+        )
+        attachment_outbox.add_rows(session, envelope_id, files, now)
+    send(session_factory, redis_conn, envelope_id, sealed, attempt=0)
+    attachment_outbox.send(session_factory, redis_conn, files)
+    return envelope_id
+
+
+def _add_envelope(
+    session: Session,
+    envelope_id: str,
+    purpose: str,
+    sealed: bytes,
+    now: datetime,
+    report_envelope_id: str | None = None,
+) -> None:
+    session.add(
+        OutboxEnvelope(
+            id=envelope_id,
+            purpose=purpose,
+            envelope=sealed,
+            report_envelope_id=report_envelope_id,
+            created_at=now,
+            enqueue_count=0,
+        )
+    )
+    session.flush()  # receipts and attachments refer to the envelope
 
 
 def send(
@@ -117,12 +177,23 @@ def relay(
     older_than_seconds: int,
     now: datetime | None = None,
 ) -> int:
-    """Re-enqueue unacknowledged envelopes never enqueued or last enqueued before the threshold.
+    """Re-enqueue unacknowledged envelopes and attachments never enqueued or last enqueued
+    before the threshold.
 
-    Returns how many were enqueued. Stops at the first Redis error (raising it) after recording
-    what was already sent, so the next run carries on from there.
+    Returns how many were enqueued (envelopes and attachments). Stops at the first Redis error
+    (raising it) after recording what was already sent, so the next run carries on from there.
     """
     now = now or utcnow()
+    sent = _relay_envelopes(session_factory, redis_conn, older_than_seconds, now)
+    return sent + attachment_outbox.relay(session_factory, redis_conn, older_than_seconds, now)
+
+
+def _relay_envelopes(
+    session_factory: sessionmaker[Session],
+    redis_conn: Redis,
+    older_than_seconds: int,
+    now: datetime,
+) -> int:
     threshold = now - timedelta(seconds=older_than_seconds)
     sent = 0
     while True:

@@ -28,8 +28,9 @@ PAGES: dict[int, Page] = {
     404: Page("Page not found", "There is no page at this address."),
     405: Page("Page not found", "There is no page at this address."),
     413: Page(
-        "Your report is too long to send",
-        "Please go back (your text should still be there), shorten it, and send it again.",
+        "Your report is too long, or its files too big, to send",
+        "Please go back (your text should still be there). Shorten the text, or attach fewer or "
+        "smaller files, and send it again. A screenshot is usually much smaller than a photo.",
         not_sent=True,
     ),
     500: Page(
@@ -48,6 +49,14 @@ CSRF_PAGE = Page(
 )
 
 
+UNAVAILABLE_PAGE = Page(
+    "We cannot open your messages right now",
+    "This is a problem on our side. Please try again in a few minutes. Your report and any "
+    "messages for you are safe.",
+)
+UNAVAILABLE_RETRY_SECONDS = 120
+
+
 def render_page(page: Page, status: int) -> Response:
     return make_response(render_template("portal/error.html", page=page), status)
 
@@ -56,6 +65,13 @@ def offline_response() -> Response:
     """503: reports cannot be sealed right now, so none are taken."""
     response = make_response(render_template("portal/offline.html"), 503)
     response.headers["Retry-After"] = str(OFFLINE_RETRY_SECONDS)
+    return response
+
+
+def unavailable_response() -> Response:
+    """503: the follow-up sessions (Redis) cannot be reached right now."""
+    response = render_page(UNAVAILABLE_PAGE, 503)
+    response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
     return response
 
 

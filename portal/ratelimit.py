@@ -18,6 +18,10 @@ failure. The outbox accepts the report without Redis too (``portal.outbox``).
 
 Over the limit, the reporter gets a 429 with ``Retry-After`` and their form back, text intact,
 with a plain note to wait (and to call 911 if someone is in danger).
+
+Receipt-code attempts (``POST /follow-up``) are limited too, and *every* attempt counts, right
+or wrong: per client (``settings.code_rate_limit``, same daily HMAC keys) and across all clients
+(``settings.code_global_rate_limit``), so that nobody can try codes at scale.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from flask_limiter import Limiter, RateLimitExceeded
 from redis import Redis
 from werkzeug.wrappers import Response
 
+from portal.followup_forms import CodeForm
+from portal.followup_views import SIGN_IN_ENDPOINT
 from portal.forms import ReportForm
 from portal.pages import Page, render_page
 from portal.views import REPORT_ENDPOINT
@@ -111,6 +117,16 @@ def init_ratelimit(app: Flask, settings: Settings, redis: Redis) -> Limiter:
         deduct_when=lambda response: response.status_code == ACCEPTED_STATUS,
     )
     app.view_functions[REPORT_ENDPOINT] = submit_limit(app.view_functions[REPORT_ENDPOINT])
+    code_per_client = limiter.limit(settings.code_rate_limit, methods=["POST"])
+    code_everyone = limiter.limit(
+        settings.code_global_rate_limit,
+        methods=["POST"],
+        key_func=lambda: "all-clients",
+        scope="receipt-code-global",
+    )
+    app.view_functions[SIGN_IN_ENDPOINT] = code_everyone(
+        code_per_client(app.view_functions[SIGN_IN_ENDPOINT])
+    )
 
     @app.errorhandler(429)
     def too_many(error: Exception) -> Response:
@@ -118,6 +134,11 @@ def init_ratelimit(app: Flask, settings: Settings, redis: Redis) -> Limiter:
         if request.endpoint == REPORT_ENDPOINT:
             body = render_template(
                 "portal/report.html", form=ReportForm(), rate_limited_minutes=math.ceil(wait / 60)
+            )
+            response = Response(body, status=429, mimetype="text/html")
+        elif request.endpoint == SIGN_IN_ENDPOINT:
+            body = render_template(
+                "portal/followup.html", form=CodeForm(), rate_limited_minutes=math.ceil(wait / 60)
             )
             response = Response(body, status=429, mimetype="text/html")
         else:

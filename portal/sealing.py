@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from tipline import report_schema
+from tipline import followup_schema, report_schema
 from tipline.envelope import Purpose, seal
 from tipline.keys import KeyProblem, NoPublicKey, PublicKey, newest_public_key
 
@@ -19,7 +19,7 @@ __all__ = ["NoPublicKey", "ReportSealer"]
 
 
 class ReportSealer:
-    """Seals report documents to the unit's newest public key.
+    """Seals report and reply documents to the unit's newest public key.
 
     The key folder is re-read whenever its modification time changes, so a rotated key is used
     without a restart. With no usable key, ``ready()`` is false and ``seal_report`` raises
@@ -69,3 +69,9 @@ class ReportSealer:
         plaintext = report_schema.encode(document)
         # Readable only by the unit's triage side (holder of the private key for this key id).
         return seal(plaintext, self._current_key(), Purpose.REPORT)
+
+    def seal_reply(self, document: dict[str, Any]) -> bytes:
+        """Validate a ``tipline.reply/1`` document and seal it (errors as ``seal_report``)."""
+        plaintext = followup_schema.encode_reply(document)
+        # Readable only by the unit's triage side.
+        return seal(plaintext, self._current_key(), Purpose.REPORTER_REPLY)

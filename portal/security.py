@@ -6,7 +6,10 @@
   (a shared phone must not show a report or a receipt from its cache), and HSTS in production.
 - The session cookie (it only carries the CSRF token) is HttpOnly, SameSite=Lax, and Secure in
   production.
-- Request bodies are capped at ``settings.max_body_bytes`` (413 page).
+- Request bodies are capped at ``settings.max_body_bytes`` (413 page), except on the routes
+  that take files (``UPLOAD_ENDPOINTS``): there the cap is
+  ``attachment_max_files * attachment_max_bytes + max_body_bytes``, set before anything reads
+  the body (per-file limits are then checked file by file, with a clear message each).
 - Form bytes that are not UTF-8 are refused with a 400 before anything reads them, rather than
   being silently turned into replacement characters.
 - CSRF protection (flask-wtf) on every state-changing request.
@@ -46,6 +49,8 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 HSTS = "max-age=63072000; includeSubDomains"
+# Routes whose forms carry files (multipart, field ``files``).
+UPLOAD_ENDPOINTS = frozenset({"portal.report", "followup.reply"})
 # Long enough for someone to write a long report slowly; the cookie itself ends with the browser
 # session.
 CSRF_TIME_LIMIT = timedelta(hours=8)
@@ -68,6 +73,18 @@ def init_security(app: Flask, settings: Settings) -> None:
     if settings.proxy_hops:
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    upload_body_bytes = (
+        settings.attachment_max_files * settings.attachment_max_bytes + settings.max_body_bytes
+    )
+
+    @app.before_request
+    def allow_files_where_forms_take_them() -> None:
+        # First of all hooks: the CSRF check and the UTF-8 check below read the body. Only a
+        # multipart body can carry files; each text field in it keeps the usual cap.
+        if request.endpoint in UPLOAD_ENDPOINTS and request.mimetype == "multipart/form-data":
+            request.max_content_length = upload_body_bytes
+            request.max_form_memory_size = settings.max_body_bytes
+
     # Registered before CSRFProtect so that unreadable bytes get their own clear answer.
     app.before_request(refuse_undecodable_form)
     csrf.init_app(app)

@@ -1,18 +1,22 @@
-"""The portal worker process: acknowledgements from triage, and the outbox relay.
+"""The portal worker process: jobs from triage, the outbox relay and the receipt purge.
 
-- An allowlisting RQ worker on queue ``portal`` runs ``portal.jobs.record_acknowledgement`` and
-  nothing else (``tipline.workers``).
-- A relay thread re-enqueues unacknowledged envelopes every ``settings.relay_interval_seconds``
-  (envelopes not sent for ``settings.relay_after_seconds``).
+- An allowlisting RQ worker on queue ``portal`` runs the jobs of ``PORTAL_ALLOWLIST``
+  (acknowledgements, messages to reporters, report status) and nothing else
+  (``tipline.workers``).
+- A housekeeping thread re-enqueues unacknowledged envelopes and attachments every
+  ``settings.relay_interval_seconds`` (those not sent for ``settings.relay_after_seconds``), and
+  every ``PURGE_INTERVAL_SECONDS`` expires receipts idle for ``settings.receipt_expiry_days``.
 
-SIGTERM or Ctrl-C: RQ finishes the current job and stops (warm shutdown), then the relay thread
-is stopped. ``burst=True`` runs the relay once, drains the queue in-process and returns.
+SIGTERM or Ctrl-C: RQ finishes the current job and stops (warm shutdown), then the thread is
+stopped. ``burst=True`` runs the relay and the purge once, drains the queue in-process and
+returns.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -21,12 +25,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portal import jobs
 from portal.context import redis_client
+from portal.expiry import purge_expired
 from portal.outbox import relay
+from tipline.db import transaction
 from tipline.queue_contract import PORTAL_ALLOWLIST, PORTAL_QUEUE
 from tipline.settings import Settings
 from tipline.workers import make_worker
 
 log = logging.getLogger("portal.worker")
+
+PURGE_INTERVAL_SECONDS = 600
 
 
 def relay_once(sessions: sessionmaker[Session], redis: Redis, settings: Settings) -> int:
@@ -44,8 +52,24 @@ def relay_once(sessions: sessionmaker[Session], redis: Redis, settings: Settings
     return count
 
 
+def purge_once(sessions: sessionmaker[Session], settings: Settings) -> int:
+    """Expire idle receipts (all that are due, in batches); never raises."""
+    total = 0
+    try:
+        while True:
+            with transaction(sessions) as session:
+                count = purge_expired(session, settings.receipt_expiry_days)
+            total += count
+            if not count:
+                return total
+    except SQLAlchemyError as exc:
+        log.warning("purge: portal database unavailable (%s); will retry", exc.__class__.__name__)
+        return total
+
+
 class RelayThread(threading.Thread):
-    """Runs ``relay_once`` every ``interval`` seconds until ``stop()``."""
+    """Runs ``relay_once`` every relay interval, and ``purge_once`` every
+    ``PURGE_INTERVAL_SECONDS``, until ``stop()``."""
 
     def __init__(self, sessions: sessionmaker[Session], redis: Redis, settings: Settings) -> None:
         super().__init__(name="portal-relay", daemon=True)
@@ -55,8 +79,12 @@ class RelayThread(threading.Thread):
         self._stopping = threading.Event()
 
     def run(self) -> None:
+        next_purge = 0.0
         while not self._stopping.is_set():
             relay_once(self._sessions, self._redis, self._settings)
+            if time.monotonic() >= next_purge:
+                purge_once(self._sessions, self._settings)
+                next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
             self._stopping.wait(self._settings.relay_interval_seconds)
 
     def stop(self) -> None:
@@ -74,6 +102,7 @@ def run(settings: Settings, burst: bool = False) -> None:
     sessions = jobs.sessions()
     if burst:
         relay_once(sessions, redis, settings)
+        purge_once(sessions, settings)
         worker = make_worker([PORTAL_QUEUE], PORTAL_ALLOWLIST, worker_redis, simple=True)
         worker.work(burst=True, logging_level=settings.log_level)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 import portal
 import portal.jobs
-from portal.models import OutboxEnvelope, Receipt
+from portal.models import MailboxMessage, OutboxAttachment, OutboxEnvelope, Receipt
 from tipline.db import make_engine, session_factory
 from tipline.settings import Settings
 
@@ -64,9 +65,42 @@ class Reporter:
         assert response.status_code == 200
         return response.get_data(as_text=True)
 
-    def submit(self, **fields: str):
+    def submit(self, files: list[tuple[bytes, str]] | None = None, **fields: str):
+        """POST the form; ``files`` (content, name) makes it multipart, as a browser would."""
         token = csrf_token(self.form_page())
-        return self.client.post("/report", data=VALID_REPORT | fields | {"csrf_token": token})
+        data: dict = VALID_REPORT | fields | {"csrf_token": token}
+        if files is not None:
+            data["files"] = [(io.BytesIO(content), name) for content, name in files]
+            return self.client.post("/report", data=data, content_type="multipart/form-data")
+        return self.client.post("/report", data=data)
+
+
+@dataclass
+class Follower:
+    """A reporter coming back with their code: sign in, read, reply, leave."""
+
+    client: FlaskClient
+
+    def sign_in(self, code: str):
+        page = self.client.get("/follow-up").get_data(as_text=True)
+        return self.client.post("/follow-up", data={"code": code, "csrf_token": csrf_token(page)})
+
+    def mailbox(self):
+        return self.client.get("/follow-up/mailbox")
+
+    def reply(self, text: str = "", files: list[tuple[bytes, str]] = ()):
+        page = self.mailbox().get_data(as_text=True)
+        data: dict = {"text": text, "csrf_token": csrf_token(page)}
+        data["files"] = [(io.BytesIO(content), name) for content, name in files]
+        return self.client.post("/follow-up/reply", data=data, content_type="multipart/form-data")
+
+    def leave(self):
+        page = self.mailbox().get_data(as_text=True)
+        return self.client.post("/follow-up/leave", data={"csrf_token": csrf_token(page)})
+
+    def session_cookie(self) -> str | None:
+        cookie = self.client.get_cookie("tipline_reporter", path="/follow-up")
+        return cookie.value if cookie else None
 
 
 @dataclass
@@ -83,6 +117,14 @@ class PortalRows:
         self.session.expire_all()
         return list(self.session.scalars(select(Receipt)))
 
+    def attachments(self) -> list[OutboxAttachment]:
+        self.session.expire_all()
+        return list(self.session.scalars(select(OutboxAttachment)))
+
+    def messages(self) -> list[MailboxMessage]:
+        self.session.expire_all()
+        return list(self.session.scalars(select(MailboxMessage)))
+
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
@@ -98,6 +140,11 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def reporter(client: FlaskClient) -> Reporter:
     return Reporter(client)
+
+
+@pytest.fixture
+def follower(client: FlaskClient) -> Follower:
+    return Follower(client)
 
 
 @pytest.fixture
