@@ -149,9 +149,7 @@ def sealed_file(
     """A file sealed in chunks as the portal does: (its descriptor for the document, sealed)."""
     key = attachments.new_file_key()
     attachment_id = attachments.random_id()
-    sealed = b"".join(
-        attachments.seal_stream(io.BytesIO(content), key, attachment_id, chunk_size)
-    )
+    sealed = b"".join(attachments.seal_stream(io.BytesIO(content), key, attachment_id, chunk_size))
     descriptor = {
         "id": attachment_id,
         "name": name,
@@ -195,6 +193,17 @@ def officer(sessions: sessionmaker[Session]) -> str:
 def logged_in(client: FlaskClient, officer: str) -> FlaskClient:
     response = login(client, officer)
     assert response.status_code == 302, response.status_code
+    return client
+
+
+@pytest.fixture
+def stranger(app: Flask, sessions: sessionmaker[Session]) -> FlaskClient:
+    """A logged-in officer ("bob") of another unit ("north")."""
+    with transaction(sessions) as session:
+        north = other_unit(session, "north")
+        add_officer(session, "bob", PASSWORD, "officer", memory_kib=64).unit_id = north.id
+    client = app.test_client()
+    assert login(client, "bob").status_code == 302
     return client
 
 

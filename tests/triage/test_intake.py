@@ -121,8 +121,9 @@ def test_unreadable_envelopes_become_dead_letters(
     elif case == "unknown-key":
         envelope = sealed_to_stranger(envelope_id)
     elif case == "invalid-report":
-        envelope = seal(b'{"schema": "tipline.report/1", "what": "markernarrative"}', public,
-                        Purpose.REPORT)
+        envelope = seal(
+            b'{"schema": "tipline.report/1", "what": "markernarrative"}', public, Purpose.REPORT
+        )
     elif case == "id-mismatch":
         _, envelope, _ = sealed_report(what_happened="markernarrative")  # another id inside
     elif case == "wrong-purpose":

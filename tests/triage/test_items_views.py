@@ -64,7 +64,7 @@ def test_item_shows_every_field_with_labels_and_is_audited(
         ("How the reporter knows", "The person told me"),
     ]:
         assert f"<dt>{label}</dt><dd>{value}</dd>" in page, label
-    assert "<dt>More about how they know</dt><dd class=\"muted\">Not given</dd>" in page
+    assert '<dt>More about how they know</dt><dd class="muted">Not given</dd>' in page
     assert "<dt>Submitted</dt><dd>2030-01-06 09:00 UTC</dd>" in page
     assert "<dt>Channel</dt><dd>Web form</dd>" in page
     assert "P1 Life safety" in page

@@ -52,7 +52,7 @@ def test_overdue_items_are_clearly_marked(logged_in, add_item) -> None:
     on_time = add_item("P1", timedelta(minutes=10))
     page = logged_in.get("/queue").get_data(as_text=True)
     by_id = {item_ids(row)[0]: row for row in rows(page)}
-    assert "OVERDUE</strong> <span class=\"overdue-by\">by 20 min" in by_id[late]
+    assert 'OVERDUE</strong> <span class="overdue-by">by 20 min' in by_id[late]
     assert "is-overdue" in by_id[late]
     assert "OVERDUE" not in by_id[on_time] and "in 9 min" in by_id[on_time]
     assert "(1 overdue)" in page  # the summary above the table

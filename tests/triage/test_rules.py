@@ -43,8 +43,11 @@ def rule_ids(result) -> list[str]:
             "weapons-with-threat",
         ),
         (
-            {"weapons_access": "yes", "what_happened": "He keeps talking about the thing.",
-             "when": "Next Friday"},
+            {
+                "weapons_access": "yes",
+                "what_happened": "He keeps talking about the thing.",
+                "when": "Next Friday",
+            },
             "P1",
             "weapons-with-time-frame",
         ),
@@ -190,26 +193,54 @@ conditions = [{ field = "location_type", equals = "school" }]
 @pytest.mark.parametrize(
     ("rule", "message"),
     [
-        ('id = "x"\nreason = "r"\ntier = "P9"\nconditions = [{ field = "category", '
-         'equals = "weapons" }]', "rule 'x': tier must be one of P1, P2, P3, P4"),
-        ('id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ field = "colour", '
-         'equals = "red" }]', "rule 'x', condition #1: unknown report field 'colour'"),
-        ('id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ field = "danger_now", '
-         'equals = "maybe" }]', "rule 'x', condition #1: 'maybe' is never a value of danger_now"),
-        ('id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ keywords = "nope", '
-         'in = ["what_happened"] }]', "rule 'x', condition #1: no keyword list named 'nope'"),
-        ('id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ keywords = "threat", '
-         'in = ["category"] }]', "rule 'x', condition #1: 'category' is not a free-text"),
-        ('id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ field = "subject" }]',
-         "rule 'x', condition #1: needs exactly one of"),
-        ('id = "x"\nreason = ""\ntier = "P1"\nconditions = [{ field = "subject", '
-         'non_empty = true }]', "rule 'x': reason must be a non-empty text"),
-        ('id = "x"\nreason = "r"\ntier = "P1"\nconditions = []',
-         "rule 'x': conditions must be a non-empty list"),
-        ('id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ field = "subject", '
-         'non_empty = true }]\nweight = 3', "rule 'x': unknown key 'weight'"),
-        ('id = "Bad Id"\nreason = "r"\ntier = "P1"\nconditions = [{ field = "subject", '
-         'non_empty = true }]', "rule #1: id must be lowercase"),
+        (
+            'id = "x"\nreason = "r"\ntier = "P9"\nconditions = [{ field = "category", '
+            'equals = "weapons" }]',
+            "rule 'x': tier must be one of P1, P2, P3, P4",
+        ),
+        (
+            'id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ field = "colour", '
+            'equals = "red" }]',
+            "rule 'x', condition #1: unknown report field 'colour'",
+        ),
+        (
+            'id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ field = "danger_now", '
+            'equals = "maybe" }]',
+            "rule 'x', condition #1: 'maybe' is never a value of danger_now",
+        ),
+        (
+            'id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ keywords = "nope", '
+            'in = ["what_happened"] }]',
+            "rule 'x', condition #1: no keyword list named 'nope'",
+        ),
+        (
+            'id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ keywords = "threat", '
+            'in = ["category"] }]',
+            "rule 'x', condition #1: 'category' is not a free-text",
+        ),
+        (
+            'id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ field = "subject" }]',
+            "rule 'x', condition #1: needs exactly one of",
+        ),
+        (
+            'id = "x"\nreason = ""\ntier = "P1"\nconditions = [{ field = "subject", '
+            "non_empty = true }]",
+            "rule 'x': reason must be a non-empty text",
+        ),
+        (
+            'id = "x"\nreason = "r"\ntier = "P1"\nconditions = []',
+            "rule 'x': conditions must be a non-empty list",
+        ),
+        (
+            'id = "x"\nreason = "r"\ntier = "P1"\nconditions = [{ field = "subject", '
+            "non_empty = true }]\nweight = 3",
+            "rule 'x': unknown key 'weight'",
+        ),
+        (
+            'id = "Bad Id"\nreason = "r"\ntier = "P1"\nconditions = [{ field = "subject", '
+            "non_empty = true }]",
+            "rule #1: id must be lowercase",
+        ),
     ],
 )
 def test_malformed_rule_names_the_rule_and_the_problem(tmp_path: Path, rule, message) -> None:
