@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -31,6 +32,12 @@ CODE_DIGITS = GROUPS * GROUP_DIGITS
 _SALT_LABEL = b"tipline/receipt/salt/v1|"
 _LOOKUP_LABEL = b"tipline/receipt/lookup-id/v1"
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015.]+")
+# One Argon2id derivation at a time per process. With several lanes, ``cryptography`` hands
+# the work to OpenSSL's thread pool (capped at the number of CPUs), and two derivations
+# started at once from two threads (gunicorn's gthread workers) hang for good (seen with
+# cryptography 50 / OpenSSL 4.0 on two cores; found by bench/submit.py). Web processes still
+# derive in parallel with each other, so a process per core keeps every core busy.
+_ARGON2_LOCK = threading.Lock()
 
 
 class ReceiptCodeInvalid(ValueError):
@@ -91,13 +98,15 @@ class ReceiptDeriver:
     def derive(self, code: str) -> ReceiptKeys:
         """Keys for ``code`` (any accepted spelling); raises ``ReceiptCodeInvalid``."""
         digits = normalize_code(code)
-        output = Argon2id(
+        kdf = Argon2id(
             salt=self._salt,
             length=64,
             iterations=self._iterations,
             lanes=4,
             memory_cost=self._memory_kib,
-        ).derive(digits.encode("ascii"))
+        )
+        with _ARGON2_LOCK:
+            output = kdf.derive(digits.encode("ascii"))
         lookup_id = hmac.new(output[:32], _LOOKUP_LABEL, hashlib.sha256).hexdigest()
         return ReceiptKeys(format_code(digits), lookup_id, x25519_private_key(output[32:]))
 
