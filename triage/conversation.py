@@ -67,8 +67,16 @@ def files_of(document: Mapping[str, Any]) -> list[FileInfo]:
 
 
 def refresh_flags(session: Session, item: QueueItem) -> None:
-    """Recompute the item's conversation flags from its messages (flushes pending changes)."""
+    """Recompute the item's conversation flags from its messages (flushes pending changes).
+
+    Replies arrive, officers send questions and read replies concurrently. The item row is
+    locked and re-read first (FOR NO KEY UPDATE on PostgreSQL, which does not wait for the
+    key-share lock a message insert takes on it; SQLite has one writer anyway), so that the
+    flags are computed from every committed message and written even if a stale copy of the
+    item happened to hold the same values.
+    """
     session.flush()
+    session.refresh(item, with_for_update={"key_share": True})
     rows = session.execute(
         select(
             Message.direction, Message.created_at, Message.read_at, Message.delivery_outcome

@@ -28,6 +28,7 @@ from tipline.db import make_engine, session_factory, transaction
 from tipline.keys import PrivateKey, load_private_keys
 from tipline.queue_contract import (
     ACK_OUTCOMES,
+    ACK_STORED,
     enqueue_acknowledgement,
     enqueue_attachment_acknowledgement,
     unb64,
@@ -107,8 +108,20 @@ def ingest_envelope(envelope_id: str, envelope_b64: str) -> str:
 
 
 def ingest_attachment(attachment_id: str, sealed_b64: str) -> str:
-    """RQ job (``INGEST_ATTACHMENT``): keep the sealed file, commit, then acknowledge."""
+    """RQ job (``INGEST_ATTACHMENT``): keep the sealed file, commit, then acknowledge.
+
+    Raises ``triage.files.InvalidAttachmentJob`` (no acknowledgement) for a job that cannot be
+    a file the portal accepted.
+    """
     ctx = context()
+    new = store_attachment(ctx, attachment_id, sealed_b64)
+    log.info("attachment %s %s", attachment_id, "stored" if new else "was already held")
+    enqueue_attachment_acknowledgement(ctx.redis, attachment_id)
+    return ACK_STORED
+
+
+def store_attachment(ctx: IntakeContext, attachment_id: str, sealed_b64: str) -> bool:
+    """Run ``files.store`` in its own transaction; True if the file is new here."""
     try:
         sealed = unb64(sealed_b64)
     except (binascii.Error, ValueError, UnicodeEncodeError):
@@ -117,19 +130,15 @@ def ingest_attachment(attachment_id: str, sealed_b64: str) -> str:
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             with transaction(ctx.sessions) as session:
-                new = files.store(session, attachment_id, sealed, datetime.now(UTC), limit)
-            break
+                return files.store(session, attachment_id, sealed, datetime.now(UTC), limit)
         except IntegrityError:
-            # A concurrent delivery stored it first.
+            # A concurrent delivery stored it first: our transaction is rolled back.
             with ctx.sessions() as session:
                 if files.is_held(session, attachment_id):
-                    new = False
-                    break
+                    return False
             if attempt == _ATTEMPTS:
                 raise
-    log.info("attachment %s %s", attachment_id, "stored" if new else "already held")
-    enqueue_attachment_acknowledgement(ctx.redis, attachment_id)
-    return "stored"
+    raise AssertionError("unreachable")
 
 
 def record_message_delivery(message_id: str, outcome: str) -> bool:

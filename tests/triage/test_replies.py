@@ -4,6 +4,8 @@ here, dead-lettered when they cannot be trusted."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -21,6 +23,7 @@ from tipline.queue_contract import (
     queue,
 )
 from triage import jobs
+from triage.conversation import mark_replies_read
 from triage.intake import DEFERRED, ingest
 from triage.models import AuditEvent, DeadLetter, Message, QueueItem
 
@@ -150,3 +153,37 @@ def test_a_reply_to_a_dead_lettered_report_is_kept_as_a_dead_letter(
     with sessions() as session:
         kinds = set(session.scalars(select(DeadLetter.error_kind)))
     assert kinds == {"tampered", "report-dead-lettered"}
+
+
+def test_a_reply_arriving_while_an_officer_reads_the_item_stays_unread(
+    sessions, keyring, rules, sealed_report, sealed_reply
+) -> None:
+    report_id, report, _ = sealed_report()
+    run_ingest(sessions, keyring, rules, report_id, report)
+    first_id, first_reply, _ = sealed_reply(report_id, text="First.")
+    run_ingest(sessions, keyring, rules, first_id, first_reply)
+    second_id, second_reply, _ = sealed_reply(report_id, text="Second.")
+    results: list[str] = []
+
+    # An officer's view is marking the first reply read, not yet committed, when the
+    # intake worker stores a second one.
+    viewing = sessions()
+    try:
+        item = viewing.scalars(select(QueueItem)).one()
+        assert mark_replies_read(viewing, item, NOW) == 1
+        arriving = threading.Thread(
+            target=lambda: results.append(
+                run_ingest(sessions, keyring, rules, second_id, second_reply)
+            )
+        )
+        arriving.start()
+        time.sleep(0.5)
+        viewing.commit()
+    finally:
+        viewing.close()
+    arriving.join(timeout=60)
+
+    assert results == [ACK_STORED]
+    with sessions() as session:
+        # The officer saw only the first reply: the second still stands out in the queue.
+        assert session.scalars(select(QueueItem.unread_replies)).one() == 1
