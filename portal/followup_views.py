@@ -29,6 +29,7 @@ log = logging.getLogger("portal.followup")
 bp = Blueprint("followup", __name__, url_prefix="/follow-up")
 
 SIGN_IN_ENDPOINT = "followup.sign_in"
+REPLY_ENDPOINT = "followup.reply"
 COOKIE_NAME = "tipline_reporter"
 COOKIE_PATH = "/follow-up"
 
@@ -100,15 +101,27 @@ def followup_values() -> dict[str, object]:
     return {"session_minutes": _session_minutes(), "text_limit": TEXT_LIMIT}
 
 
+def _pending_text() -> str:
+    """An answer typed before the session ended, carried through signing in again."""
+    return (request.form.get("text") or "")[:TEXT_LIMIT]
+
+
+def _sign_in_page(form: CodeForm, status: int, ended: bool = False) -> tuple[str, int]:
+    page = render_template(
+        "portal/followup.html", form=form, ended=ended, pending_text=_pending_text()
+    )
+    return page, status
+
+
 @bp.route("", methods=["GET", "POST"])
 def sign_in() -> Response | str | tuple[str, int]:
     form = CodeForm()
-    ended = request.args.get("ended") == "1"
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template("portal/followup.html", form=form, ended=ended), status
+        return _sign_in_page(form, status, ended=request.args.get("ended") == "1")
     service = current_context().followup
     try:
+        service.leave(_cookie())  # a new sign-in never reuses an older session
         result = service.sign_in(form.code.data or "")
     except RedisError:
         return unavailable_response()
@@ -116,8 +129,8 @@ def sign_in() -> Response | str | tuple[str, int]:
         return _expired()
     if result.outcome is not SignInOutcome.SIGNED_IN:
         form.code.errors = [WRONG_CODE if result.outcome is SignInOutcome.WRONG else MALFORMED_CODE]
-        return render_template("portal/followup.html", form=form), 422
-    response = redirect(url_for("followup.mailbox"), 303)
+        return _sign_in_page(form, 422)
+    response = _after_sign_in(result.cookie or "")
     response.set_cookie(
         COOKIE_NAME,
         result.cookie or "",
@@ -129,11 +142,27 @@ def sign_in() -> Response | str | tuple[str, int]:
     return response
 
 
+def _after_sign_in(cookie: str) -> Response:
+    """To the mailbox; with an answer typed before the session ended, straight to the
+    mailbox page with that answer back in the box."""
+    pending = _pending_text()
+    if not pending:
+        return redirect(url_for("followup.mailbox"), 303)
+    service = current_context().followup
+    reporter = service.resume(cookie)
+    box = service.mailbox(reporter) if reporter else None
+    if box is None:
+        return redirect(url_for("followup.mailbox"), 303)
+    page, status = _render_mailbox(box, ReplyForm(formdata=None, text=pending), restored=True)
+    return Response(page, status=status, mimetype="text/html")
+
+
 def _render_mailbox(
     box: Mailbox,
     form: ReplyForm,
     refused: tuple[RefusedFile, ...] | list[RefusedFile] = (),
     status: int = 200,
+    restored: bool = False,
 ) -> tuple[str, int]:
     return render_template(
         "portal/mailbox.html",
@@ -141,6 +170,7 @@ def _render_mailbox(
         form=form,
         leave_form=LeaveForm(),
         refused=refused,
+        restored=restored,
         upload_limits=current_context().upload_limits,
     ), status
 
@@ -166,12 +196,14 @@ def reply() -> Response | str | tuple[str, int]:
     context = current_context()
     try:
         reporter = _reporter()
-        if reporter is None:
-            return _to_sign_in(ended=False)
     except _SessionEnded:
-        return _to_sign_in(ended=True)
+        reporter = None
     except RedisError:
         return unavailable_response()
+    if reporter is None:
+        # Signed out while writing: keep the answer and ask for the code again (not a dead end).
+        page, _ = _sign_in_page(CodeForm(formdata=None), 200, ended=True)
+        return _without_cookie(Response(page, status=401, mimetype="text/html"))
     if not context.replies.ready():
         return offline_response()
     report_envelope_id = context.followup.report_envelope_id(reporter)

@@ -57,8 +57,11 @@ UNAVAILABLE_PAGE = Page(
 UNAVAILABLE_RETRY_SECONDS = 120
 
 
-def render_page(page: Page, status: int) -> Response:
-    return make_response(render_template("portal/error.html", page=page), status)
+def render_page(page: Page, status: int, kept_text: str = "") -> Response:
+    """An error page; ``kept_text`` (what the person wrote) is shown back for them to copy."""
+    return make_response(
+        render_template("portal/error.html", page=page, kept_text=kept_text), status
+    )
 
 
 def offline_response() -> Response:

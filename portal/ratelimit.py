@@ -19,6 +19,8 @@ failure. The outbox accepts the report without Redis too (``portal.outbox``).
 Over the limit, the reporter gets a 429 with ``Retry-After`` and their form back, text intact,
 with a plain note to wait (and to call 911 if someone is in danger).
 
+Replies sent from a follow-up session have the same limit as reports (their own counter).
+
 Receipt-code attempts (``POST /follow-up``) are limited too, and *every* attempt counts, right
 or wrong: per client (``settings.code_rate_limit``, same daily HMAC keys) and across all clients
 (``settings.code_global_rate_limit``), so that nobody can try codes at scale.
@@ -41,7 +43,7 @@ from redis import Redis
 from werkzeug.wrappers import Response
 
 from portal.followup_forms import CodeForm
-from portal.followup_views import SIGN_IN_ENDPOINT
+from portal.followup_views import REPLY_ENDPOINT, SIGN_IN_ENDPOINT
 from portal.forms import ReportForm
 from portal.pages import Page, render_page
 from portal.views import REPORT_ENDPOINT
@@ -56,6 +58,12 @@ RATE_LIMITED_PAGE = Page(
     "Several reports were sent from this connection in a short time. Please wait a few minutes "
     "and try again.",
     not_sent=True,
+)
+
+RATE_LIMITED_REPLY_PAGE = Page(
+    "Please wait a little",
+    "Several messages were sent from this connection in a short time, so this answer has not "
+    "been sent. Please wait a few minutes, then go back to your messages and send it again.",
 )
 
 
@@ -117,6 +125,12 @@ def init_ratelimit(app: Flask, settings: Settings, redis: Redis) -> Limiter:
         deduct_when=lambda response: response.status_code == ACCEPTED_STATUS,
     )
     app.view_functions[REPORT_ENDPOINT] = submit_limit(app.view_functions[REPORT_ENDPOINT])
+    reply_limit = limiter.limit(
+        settings.submit_rate_limit,
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code == ACCEPTED_STATUS,
+    )
+    app.view_functions[REPLY_ENDPOINT] = reply_limit(app.view_functions[REPLY_ENDPOINT])
     code_per_client = limiter.limit(settings.code_rate_limit, methods=["POST"])
     code_everyone = limiter.limit(
         settings.code_global_rate_limit,
@@ -141,6 +155,9 @@ def init_ratelimit(app: Flask, settings: Settings, redis: Redis) -> Limiter:
                 "portal/followup.html", form=CodeForm(), rate_limited_minutes=math.ceil(wait / 60)
             )
             response = Response(body, status=429, mimetype="text/html")
+        elif request.endpoint == REPLY_ENDPOINT:
+            kept = (request.form.get("text") or "").strip()
+            response = render_page(RATE_LIMITED_REPLY_PAGE, 429, kept_text=kept)
         else:
             response = render_page(RATE_LIMITED_PAGE, 429)
         response.headers["Retry-After"] = str(wait)

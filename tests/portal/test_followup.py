@@ -251,3 +251,17 @@ def test_right_wrong_and_expired_codes_take_the_same_time(
             {"right": "signed-in", "wrong": "wrong", "expired": "expired"}.get(label, "malformed")
         )
     assert all(floor <= t < floor + 0.15 for t in timings.values()), timings
+
+
+def test_signing_in_again_ends_the_older_session(
+    reporter: Reporter, follower: Follower, redis_conn
+):
+    code = submit_report(reporter)
+    follower.sign_in(code)
+    first = follower.session_cookie() or ""
+    follower.sign_in(code)
+    second = follower.session_cookie() or ""
+    sessions = ReporterSessions(redis_conn, 15)
+    assert first != second
+    assert not redis_conn.exists(sessions.redis_key_for(first))
+    assert redis_conn.exists(sessions.redis_key_for(second))

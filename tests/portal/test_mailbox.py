@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import portal.jobs
 import portal.worker
 from portal.models import Receipt
-from tests.portal.conftest import Follower, Reporter, receipt_code_on
+from tests.portal.conftest import Follower, Reporter, csrf_token, receipt_code_on
 from tests.portal.media import EXE, jpeg_with_gps, metadata_left
 from tests.portal.test_attachments import open_attachment
 from tests.portal.test_ratelimit import everything_in
@@ -252,3 +252,47 @@ def test_reply_needs_a_live_session(reporter: Reporter, follower: Follower, rows
     assert response.status_code == 410
     assert "This receipt code has expired" in text_of(response)
     assert follower.session_cookie() is None
+
+
+def test_an_answer_typed_while_the_session_ended_is_kept(
+    reporter: Reporter, follower: Follower, rows, redis_conn
+):
+    code = receipt_code_on(reporter.submit().get_data(as_text=True))
+    follower.sign_in(code)
+    token_page = follower.mailbox().get_data(as_text=True)
+    redis_conn.flushdb()  # the session ended (idle timeout) while they were typing
+    answer = "It was on Tuesday, after lunch."
+    response = follower.client.post(
+        "/follow-up/reply",
+        data={"text": answer, "csrf_token": csrf_token(token_page)},
+        content_type="multipart/form-data",
+    )
+    page = text_of(response)
+    assert response.status_code == 401
+    assert "Your answer has not been sent yet, but it is kept" in page
+    assert [e.purpose for e in rows.outbox()] == ["report"]  # nothing sent without a session
+
+    again = follower.client.post(
+        "/follow-up",
+        data={"code": code, "text": answer, "csrf_token": csrf_token(response.get_data(True))},
+    )
+    assert again.status_code == 200
+    restored = again.get_data(as_text=True)
+    assert answer in restored and "Your answer is back in the box" in text_of(again)
+    assert follower.session_cookie()
+    assert follower.reply(answer).status_code == 200
+    assert [e.purpose for e in rows.outbox()] == ["report", "reply"]
+
+
+def test_too_many_replies_get_a_kind_429_with_the_answer_kept(
+    make_settings, client_factory, reporter: Reporter, rows
+):
+    code = receipt_code_on(reporter.submit().get_data(as_text=True))
+    follower = Follower(client_factory(make_settings(TIPLINE_SUBMIT_RATE_LIMIT="1 per minute")))
+    follower.sign_in(code)
+    assert follower.reply("First answer").status_code == 200
+    response = follower.reply("Second answer, keep me")
+    page = text_of(response)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "this answer has not been sent" in page and "Second answer, keep me" in page
+    assert [e.purpose for e in rows.outbox()] == ["report", "reply"]
