@@ -15,8 +15,11 @@ returns.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
+from types import FrameType
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -91,6 +94,31 @@ class RelayThread(threading.Thread):
         self._stopping.set()
 
 
+def hold_early_stop_signals(timeout: float = 60.0) -> None:
+    """Keep a SIGTERM/SIGINT that arrives while RQ is starting, and deliver it again later.
+
+    RQ announces the worker in Redis before it installs its own signal handlers; a SIGTERM in
+    between would kill the process without a warm shutdown. Until RQ's handlers are in place,
+    such a signal is remembered, then sent again so that RQ shuts down properly.
+    """
+    pending: list[int] = []
+
+    def remember(signum: int, _frame: FrameType | None) -> None:
+        pending.append(signum)
+
+    signal.signal(signal.SIGTERM, remember)
+    signal.signal(signal.SIGINT, remember)
+
+    def redeliver() -> None:
+        deadline = time.monotonic() + timeout
+        while signal.getsignal(signal.SIGTERM) is remember and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for signum in pending:
+            os.kill(os.getpid(), signum)
+
+    threading.Thread(target=redeliver, name="portal-early-signals", daemon=True).start()
+
+
 def run(settings: Settings, burst: bool = False) -> None:
     """Run the portal worker (logging is configured by the entry point, ``tipline.cli``)."""
     settings.require_portal()
@@ -106,6 +134,7 @@ def run(settings: Settings, burst: bool = False) -> None:
         worker = make_worker([PORTAL_QUEUE], PORTAL_ALLOWLIST, worker_redis, simple=True)
         worker.work(burst=True, logging_level=settings.log_level)
         return
+    hold_early_stop_signals()
     relay_thread = RelayThread(sessions, redis, settings)
     relay_thread.start()
     worker = make_worker([PORTAL_QUEUE], PORTAL_ALLOWLIST, worker_redis)
