@@ -30,6 +30,7 @@ from portal import jobs
 from portal.context import redis_client
 from portal.expiry import purge_expired
 from portal.outbox import relay
+from portal.retention import drop_delivered
 from tipline.db import transaction
 from tipline.queue_contract import PORTAL_ALLOWLIST, PORTAL_QUEUE
 from tipline.settings import Settings
@@ -56,12 +57,14 @@ def relay_once(sessions: sessionmaker[Session], redis: Redis, settings: Settings
 
 
 def purge_once(sessions: sessionmaker[Session], settings: Settings) -> int:
-    """Expire idle receipts (all that are due, in batches); never raises."""
+    """Expire idle receipts and drop delivered sealed data (all that is due, in batches);
+    never raises."""
     total = 0
     try:
         while True:
             with transaction(sessions) as session:
                 count = purge_expired(session, settings.receipt_expiry_days)
+                count += drop_delivered(session, settings.outbox_retention_hours)
             total += count
             if not count:
                 return total

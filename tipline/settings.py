@@ -58,6 +58,7 @@ VARIABLES: dict[str, str] = {
     "TIPLINE_REPORTER_SESSION_MINUTES": "reporters' idle follow-up session timeout in minutes (15)",
     "TIPLINE_CODE_RATE_LIMIT": "receipt-code attempts per client (10 per minute;60 per day)",
     "TIPLINE_CODE_GLOBAL_RATE_LIMIT": "receipt-code attempts across all clients (600 per minute)",
+    "TIPLINE_OUTBOX_RETENTION_HOURS": "hours the portal keeps acknowledged sealed data (24)",
     "TIPLINE_PROXY_HOPS": "trusted reverse proxies in front of the portal (0)",
 }
 
@@ -103,6 +104,7 @@ class Settings:
     reporter_session_minutes: int = 15
     code_rate_limit: str = "10 per minute;60 per day"
     code_global_rate_limit: str = "600 per minute"
+    outbox_retention_hours: int = 24
 
     @property
     def is_production(self) -> bool:
@@ -245,4 +247,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         reporter_session_minutes=_int(env, "TIPLINE_REPORTER_SESSION_MINUTES", 15, 1),
         code_rate_limit=env.get("TIPLINE_CODE_RATE_LIMIT") or "10 per minute;60 per day",
         code_global_rate_limit=env.get("TIPLINE_CODE_GLOBAL_RATE_LIMIT") or "600 per minute",
+        outbox_retention_hours=_int(env, "TIPLINE_OUTBOX_RETENTION_HOURS", 24),
     )
