@@ -27,11 +27,18 @@ RECORD_ACKNOWLEDGEMENT = "portal.jobs.record_acknowledgement"  # ack of ingest_e
 RECORD_ATTACHMENT_ACKNOWLEDGEMENT = "portal.jobs.record_attachment_acknowledgement"
 STORE_MESSAGE = "portal.jobs.store_message"  # a message sealed to the reporter's key
 RECORD_REPORT_STATUS = "portal.jobs.record_report_status"  # coarse status for the reporter
+STORE_DIRECTORY = "portal.jobs.store_directory"  # organizations for the forms (tipline.directory)
 
 # What each worker may run. Anything else is refused without being imported or executed.
 INTAKE_ALLOWLIST = frozenset({INGEST_ENVELOPE, INGEST_ATTACHMENT, RECORD_MESSAGE_DELIVERY})
 PORTAL_ALLOWLIST = frozenset(
-    {RECORD_ACKNOWLEDGEMENT, RECORD_ATTACHMENT_ACKNOWLEDGEMENT, STORE_MESSAGE, RECORD_REPORT_STATUS}
+    {
+        RECORD_ACKNOWLEDGEMENT,
+        RECORD_ATTACHMENT_ACKNOWLEDGEMENT,
+        STORE_MESSAGE,
+        RECORD_REPORT_STATUS,
+        STORE_DIRECTORY,
+    }
 )
 
 # Outcomes triage reports back in an acknowledgement.
@@ -181,4 +188,16 @@ def enqueue_report_status(
         report_envelope_id,
         status,
         changed_at,
+    )
+
+
+def enqueue_directory(connection: Redis, directory_json: str, version: int) -> None:
+    """Triage -> portal: the public directory (``tipline.directory.encode`` output). Sent on
+    every change and periodically; the portal keeps the newest version."""
+    _enqueue(
+        connection,
+        PORTAL_QUEUE,
+        STORE_DIRECTORY,
+        f"directory-{version}-{uuid.uuid4().hex[:8]}",
+        directory_json,
     )

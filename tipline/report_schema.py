@@ -11,7 +11,12 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-SCHEMA_ID = "tipline.report/1"
+SCHEMA_ID_V1 = "tipline.report/1"
+# Version 2 adds ``organization`` (which school, workplace or agency the report is about). New
+# reports are written as version 2; intake reads both.
+SCHEMA_ID = "tipline.report/2"
+SCHEMA_IDS = (SCHEMA_ID_V1, SCHEMA_ID)
+ORGANIZATION_ID_PATTERN = "^[a-z0-9][a-z0-9-]{0,62}$"
 
 CATEGORIES: dict[str, str] = {
     "threat_of_violence": "Threat of violence",
@@ -86,6 +91,24 @@ ATTACHMENTS_SCHEMA: dict[str, Any] = {
     "maxItems": MAX_ATTACHMENTS,
     "items": ATTACHMENT_SCHEMA,
 }
+ORGANIZATION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": ORGANIZATION_ID_PATTERN},
+        "name": {"type": "string", "maxLength": 200},
+    },
+}
+# Where the unit's messages can reach the reporter: the receipt's lookup id and public key.
+REPLY_TO_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["lookup_id", "public_key"],
+    "properties": {
+        "lookup_id": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "public_key": {"type": "string", "maxLength": 100},
+    },
+}
 
 
 SCHEMA: dict[str, Any] = {
@@ -94,7 +117,7 @@ SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["schema", "kind", "envelope_id", "submitted_at", "channel", "report", "contact"],
     "properties": {
-        "schema": {"const": SCHEMA_ID},
+        "schema": {"enum": list(SCHEMA_IDS)},
         # The outbox id, sealed inside so that a job replayed under another id is detected.
         "envelope_id": {"type": "string", "pattern": "^[0-9a-f-]{36}$"},
         "kind": {"const": "report"},
@@ -136,16 +159,13 @@ SCHEMA: dict[str, Any] = {
             ]
         },
         "attachments": ATTACHMENTS_SCHEMA,
-        "reply_to": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["lookup_id", "public_key"],
-            "properties": {
-                "lookup_id": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                "public_key": {"type": "string", "maxLength": 100},
-            },
-        },
+        # From the directory the portal shows ("id"), or typed by the reporter as "not listed"
+        # ("name"). Version 2 only.
+        "organization": ORGANIZATION_SCHEMA,
+        "reply_to": REPLY_TO_SCHEMA,
     },
+    "if": {"properties": {"schema": {"const": SCHEMA_ID_V1}}},
+    "then": {"not": {"required": ["organization"]}},
 }
 
 _VALIDATOR = Draft202012Validator(SCHEMA)

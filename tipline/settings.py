@@ -59,6 +59,8 @@ VARIABLES: dict[str, str] = {
     "TIPLINE_CODE_RATE_LIMIT": "receipt-code attempts per client (10 per minute;60 per day)",
     "TIPLINE_CODE_GLOBAL_RATE_LIMIT": "receipt-code attempts across all clients (600 per minute)",
     "TIPLINE_OUTBOX_RETENTION_HOURS": "hours the portal keeps acknowledged sealed data (24)",
+    "TIPLINE_DIRECTORY_PUBLISH_SECONDS": "how often triage re-publishes the directory (300)",
+    "TIPLINE_PORTAL_URL": "public address of the portal, for referral links (http://127.0.0.1:5000)",
     "TIPLINE_PROXY_HOPS": "trusted reverse proxies in front of the portal (0)",
 }
 
@@ -105,6 +107,8 @@ class Settings:
     code_rate_limit: str = "10 per minute;60 per day"
     code_global_rate_limit: str = "600 per minute"
     outbox_retention_hours: int = 24
+    directory_publish_seconds: int = 300
+    portal_url: str = "http://127.0.0.1:5000"
 
     @property
     def is_production(self) -> bool:
@@ -248,4 +252,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         code_rate_limit=env.get("TIPLINE_CODE_RATE_LIMIT") or "10 per minute;60 per day",
         code_global_rate_limit=env.get("TIPLINE_CODE_GLOBAL_RATE_LIMIT") or "600 per minute",
         outbox_retention_hours=_int(env, "TIPLINE_OUTBOX_RETENTION_HOURS", 24),
+        directory_publish_seconds=_int(env, "TIPLINE_DIRECTORY_PUBLISH_SECONDS", 300, 5),
+        portal_url=(env.get("TIPLINE_PORTAL_URL") or "http://127.0.0.1:5000").rstrip("/"),
     )
