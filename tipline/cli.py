@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from tipline import cli_directory, logs
 from tipline import keys as unit_keys
-from tipline import logs
 from tipline.settings import Settings, SettingsError, load_settings
 
 
@@ -178,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     officer.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"
     )
+    cli_directory.add_commands(sub)
     return parser
 
 
