@@ -1,5 +1,6 @@
-"""The triage database: units, officers, the intake queue, the conversation with reporters,
-attachments, dead letters, audit, web sessions.
+"""The triage database: units (with their on-call contacts), officers, the directory of
+organizations and their referral links, routing rules, the intake queue, the conversation with
+reporters, attachments, dead letters, audit, web sessions.
 
 What is stored in clear is only what sorting and routing need (tier, category, due time, the
 reasons for the tier, whether the reporter was asked something or has answered). The report, the
@@ -25,10 +26,13 @@ from sqlalchemy import (
     Text,
     false,
     select,
+    text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from tipline.dbtypes import UTCDateTime, utcnow
+from tipline.directory import ORGANIZATION_KINDS
 
 TIERS = ("P1", "P2", "P3", "P4")
 ROLES = ("officer", "supervisor", "admin")
@@ -41,6 +45,9 @@ STATUS_LABELS = {
 }
 OPEN_STATUSES = ("new", "in_review")
 DIRECTIONS = ("to_reporter", "from_reporter")
+ITEM_KINDS = ("report", "referral")
+CONTACT_CHANNELS = ("email", "webhook", "phone")
+ROUTE_KINDS = ("organization", "place", "category")
 
 DEFAULT_UNIT_SLUG = "default"
 DEFAULT_UNIT_NAME = "Behavioral Threat Assessment Unit"
@@ -64,14 +71,101 @@ class Base(DeclarativeBase):
 
 
 class Unit(Base):
-    """A threat assessment unit; officers see only their unit's items."""
+    """A threat assessment unit (a county team, a schools team...); officers see only their
+    unit's items. Exactly one unit is the default: it receives what no routing rule claims."""
 
     __tablename__ = "units"
+    __table_args__ = (
+        # At most one default (``default_unit`` makes sure there is one).
+        Index(
+            "uq_units_is_default",
+            "is_default",
+            unique=True,
+            sqlite_where=text("is_default"),
+            postgresql_where=text("is_default"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    is_default: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contacts: Mapped[list[UnitContact]] = relationship(
+        back_populates="unit", order_by="UnitContact.position", cascade="all, delete-orphan"
+    )
+
+
+class UnitContact(Base):
+    """One entry of a unit's on-call list, worked in ``position`` order when a life-safety
+    report must reach a person."""
+
+    __tablename__ = "unit_contacts"
+    __table_args__ = (CheckConstraint(f"channel IN {CONTACT_CHANNELS!r}", name="channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    position: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(String(120))
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(300))  # an email, a webhook URL, a phone number
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship(back_populates="contacts")
+
+
+class Organization(Base):
+    """A school, district, employer or agency that reports may be about and referrals come
+    from. Published to the portal (``tipline.directory/1``) while active."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (CheckConstraint(f"kind IN {tuple(ORGANIZATION_KINDS)!r}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id])
+
+
+class ReferralToken(Base):
+    """A referral link of an organization. Only the SHA-256 of the token is kept: the link is
+    shown once to the administrator who creates it, and a referral carrying it is attributed to
+    the organization (verified) while the link is not revoked."""
+
+    __tablename__ = "referral_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    organization: Mapped[Organization] = relationship()
+
+
+class RoutingRule(Base):
+    """Send matching reports to a unit. Rules are tried in ``position`` order; the first active
+    rule that matches wins, and nothing matching means the default unit (``triage.routing``)."""
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (CheckConstraint(f"kind IN {ROUTE_KINDS!r}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(20))
+    match: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
 
 
 class Officer(Base):
@@ -91,12 +185,14 @@ class Officer(Base):
 
 
 class QueueItem(Base):
-    """One report in the intake queue. Only the sorting fields are in clear."""
+    """One report or referral in the intake queue. Only the sorting and routing fields are in
+    clear."""
 
     __tablename__ = "queue_items"
     __table_args__ = (
         CheckConstraint(f"tier IN {TIERS!r}", name="tier"),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        CheckConstraint(f"kind IN {ITEM_KINDS!r}", name="kind"),
         # The queue: a unit's items (optionally of one status) by tier, then due time.
         Index("ix_queue_items_unit_status_tier_due", "unit_id", "status", "tier", "due_at"),
     )
@@ -110,6 +206,14 @@ class QueueItem(Base):
     received_at: Mapped[datetime] = mapped_column()
     due_at: Mapped[datetime] = mapped_column()
     reasons: Mapped[list[Any]] = mapped_column()  # [{"rule", "text", "tier"}], no content
+    kind: Mapped[str] = mapped_column(String(10), default="report", server_default="report")
+    # The directory organization the item is attributed to (a slug; not a foreign key: a report
+    # may name an organization the directory no longer holds).
+    organization_id: Mapped[str | None] = mapped_column(String(63))
+    # Referrals: the link's token matched a live referral link. None for reports.
+    verified: Mapped[bool | None] = mapped_column()
+    # Why the item is in its unit's queue: [{"rule", "text"}], routing and any later moves.
+    route_reasons: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     status: Mapped[str] = mapped_column(String(20), default="new")
     # The envelope exactly as the portal sealed it. Readable only with the unit's private key.
     sealed_body: Mapped[bytes] = mapped_column(LargeBinary)
@@ -224,14 +328,18 @@ class WebSession(Base):
 
 
 def default_unit(session: Session) -> Unit:
-    """The unit that receives every report until routing exists; created when absent.
+    """The unit that receives every report no routing rule claims; created when absent, so a
+    default unit always exists.
 
-    Two processes creating it at once make one of them fail on the unique slug; its caller
+    Two processes creating it at once make one of them fail on a unique constraint; its caller
     rolls back and retries (see ``triage.jobs``).
     """
-    unit = session.scalars(select(Unit).where(Unit.slug == DEFAULT_UNIT_SLUG)).one_or_none()
+    unit = session.scalars(select(Unit).where(Unit.is_default.is_(True))).one_or_none()
     if unit is None:
-        unit = Unit(slug=DEFAULT_UNIT_SLUG, name=DEFAULT_UNIT_NAME)
-        session.add(unit)
+        unit = session.scalars(select(Unit).where(Unit.slug == DEFAULT_UNIT_SLUG)).one_or_none()
+        if unit is None:
+            unit = Unit(slug=DEFAULT_UNIT_SLUG, name=DEFAULT_UNIT_NAME)
+            session.add(unit)
+        unit.is_default = True
         session.flush()
     return unit
