@@ -118,20 +118,24 @@ class UnitContact(Base):
 
 class Organization(Base):
     """A school, district, employer or agency that reports may be about and referrals come
-    from. Published to the portal (``tipline.directory/1``) while active."""
+    from. Its id is the slug both sides use (``ORGANIZATION_ID_PATTERN``); published to the
+    portal (``tipline.directory/1``) while active."""
 
     __tablename__ = "organizations"
     __table_args__ = (CheckConstraint(f"kind IN {tuple(ORGANIZATION_KINDS)!r}", name="kind"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    id: Mapped[str] = mapped_column(String(63), primary_key=True)  # the slug
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])
+
+    @property
+    def slug(self) -> str:
+        return self.id
 
 
 class ReferralToken(Base):
@@ -142,7 +146,7 @@ class ReferralToken(Base):
     __tablename__ = "referral_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()

@@ -31,11 +31,10 @@ def _utc(name: str, nullable: bool = False) -> sa.Column:
 def upgrade() -> None:
     op.create_table(
         "organizations",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("slug", sa.String(length=63), nullable=False),
+        sa.Column("id", sa.String(length=63), nullable=False),  # the slug
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.Column("parent_id", sa.String(length=63), nullable=True),
         sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         _utc("created_at"),
         sa.CheckConstraint(
@@ -46,14 +45,13 @@ def upgrade() -> None:
             ["parent_id"], ["organizations.id"], name="fk_organizations_parent_id_organizations"
         ),
         sa.PrimaryKeyConstraint("id", name="pk_organizations"),
-        sa.UniqueConstraint("slug", name="uq_organizations_slug"),
     )
     op.create_index("ix_organizations_parent_id", "organizations", ["parent_id"])
 
     op.create_table(
         "referral_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.String(length=63), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         _utc("created_at"),
         _utc("revoked_at", nullable=True),
