@@ -1,4 +1,5 @@
-"""Login required: every officer view runs with ``g.officer`` and ``g.unit`` loaded."""
+"""Login and role checks for the views: every officer view runs with ``g.officer`` and
+``g.unit`` loaded. The rules themselves are in ``triage.policy``."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import g, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 
+from triage import policy
+from triage.audit import record
 from triage.models import Officer
-from triage.web import db
+from triage.web import db, web
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +41,35 @@ def login_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
+
+
+def admin_required(view: F) -> F:
+    """Login required, and the admin role (``policy.can_administer``); else 403, audited."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not policy.can_administer(g.officer):
+            deny(403, "role")
+        return view(*args, **kwargs)
+
+    return cast(F, login_required(cast(F, wrapped)))
+
+
+def deny(status: int, reason: str, item_id: int | None = None, **detail: object) -> None:
+    """Record an ``access-denied`` event for this request and answer ``status``
+    (404: another unit's, 403: not for this role). Never returns."""
+    session = db()
+    session.rollback()  # nothing half-done by the view is kept with the event
+    record(
+        session,
+        "access-denied",
+        officer_id=g.officer.id,
+        item_id=item_id,
+        detail={"endpoint": request.endpoint or "", "reason": reason} | detail,
+        at=web().clock(),
+    )
+    session.commit()
+    abort(status)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -1,7 +1,10 @@
 """Intake: open a sealed envelope in memory and keep it where officers will see it.
 
 ``ingest`` reads the envelope's clear header and dispatches on its purpose:
-- a report is scored and queued;
+- a report or a referral (both sealed as reports; told apart by ``schema``) is scored, routed
+  to a unit (``triage.routing``) and queued. A referral's link token is checked here
+  (``triage.referral_links``): valid -> verified and attributed to the link's organization,
+  otherwise still queued, marked unverified;
 - a reporter's reply joins the conversation of the report it follows. If that report is not
   here yet (a reply can overtake its report), the reply is *deferred*: nothing is stored and no
   acknowledgement is sent, so the portal's relay delivers it again later.
@@ -28,7 +31,10 @@ from tipline.keys import PrivateKey
 from tipline.queue_contract import ACK_DEAD_LETTER, ACK_STORED
 from triage.audit import record
 from triage.conversation import FROM_REPORTER, refresh_flags
+from triage.documents import REFERRAL, decode, fields_of, kind_of
 from triage.models import DeadLetter, Message, QueueItem, default_unit
+from triage.referral_links import verify_token
+from triage.routing import route
 from triage.rules import Rules, score
 from triage.sealing import UnitCrypto
 
@@ -91,12 +97,12 @@ def ingest_report(
     envelope: bytes,
     now: datetime,
 ) -> str:
-    """Score and queue a report (anything not sealed as a report fails to open as one)."""
-    unit = default_unit(session)
+    """Score, route and queue a report or referral (anything not sealed as a report fails to
+    open as one)."""
     try:
-        # Opened in memory only: the plaintext is scored and then dropped.
+        # Opened in memory only: the plaintext is scored and routed, then dropped.
         plaintext = open_envelope(envelope, keyring, Purpose.REPORT)
-        document = report_schema.decode(plaintext)
+        document = decode(plaintext)
     except EnvelopeError as exc:
         return dead_letter(session, envelope_id, envelope, exc.kind, str(exc), now)
     except report_schema.ReportInvalid as exc:
@@ -110,28 +116,43 @@ def ingest_report(
             "the sealed report names a different envelope id than its delivery",
             now,
         )
+    kind = kind_of(document)
+    verified: bool | None = None
+    verified_organization: str | None = None
+    if kind == REFERRAL:
+        organization = verify_token(session, document.get("referral_token"))
+        verified = organization is not None
+        verified_organization = organization.id if organization is not None else None
+    destination = route(session, document, verified_organization)
     received_at = _received_at(document, now)
     result = score(document, rules, received_at)
     item = QueueItem(
         envelope_id=envelope_id,
-        unit_id=unit.id,
+        unit_id=destination.unit.id,
         purpose=Purpose.REPORT.name.lower(),
+        kind=kind,
+        organization_id=destination.organization_id,
+        verified=verified,
         tier=result.tier,
-        category=document["report"]["category"],
+        category=fields_of(document)["category"],
         received_at=received_at,
         due_at=result.due_at,
         reasons=result.reasons,
+        route_reasons=destination.reasons,
         status="new",
         sealed_body=envelope,  # exactly as received; only the unit's private key opens it
         key_id=header.key_id,
     )
     session.add(item)
     session.flush()
-    record(session, "ingested", item_id=item.id, detail={"tier": result.tier}, at=now)
+    detail: dict[str, object] = {"tier": result.tier, "unit": destination.unit.slug}
+    if kind == REFERRAL:
+        detail |= {"kind": kind, "verified": verified}
+    record(session, "ingested", item_id=item.id, detail=detail, at=now)
     if result.tier == "P1":
-        log.warning("life-safety report queued: item %s", item.id)
+        log.warning("life-safety %s queued: item %s", kind, item.id)
     else:
-        log.info("report queued: item %s", item.id)
+        log.info("%s queued: item %s", kind, item.id)
     return ACK_STORED
 
 

@@ -3,6 +3,10 @@
 A rule holds when all its conditions hold; every rule that holds becomes a reason on the queue
 item, and the tier is the most urgent among them. No rule -> the file's default tier and reason.
 A malformed file fails at load with ``RulesError`` naming the rule and the problem.
+
+Rules read the ``report`` object of a report or the ``referral`` object of a referral
+(``triage.documents.fields_of``); a field one of them lacks is simply empty. List fields (the
+referral's behavior checklist) are tested with ``includes`` / ``includes_any``.
 """
 
 from __future__ import annotations
@@ -15,14 +19,31 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tipline.report_schema import SCHEMA
+from tipline import referral_schema, report_schema
+from triage.documents import fields_of
 
-REPORT_FIELDS = frozenset(SCHEMA["properties"]["report"]["properties"])
+
+def _field_specs() -> dict[str, dict[str, Any]]:
+    """Every field a rule may read, from both schemas (shared fields have the same values)."""
+    specs: dict[str, dict[str, Any]] = {}
+    for properties in (
+        report_schema.SCHEMA["properties"]["report"]["properties"],
+        referral_schema.SCHEMA["properties"]["referral"]["properties"],
+    ):
+        for name, spec in properties.items():
+            specs.setdefault(name, spec)
+    return specs
+
+
+FIELD_SPECS = _field_specs()
+REPORT_FIELDS = frozenset(name for name, spec in FIELD_SPECS.items() if spec.get("type") != "array")
+LIST_FIELDS = frozenset(name for name, spec in FIELD_SPECS.items() if spec.get("type") == "array")
 TEXT_FIELDS = frozenset(
     name
-    for name, spec in SCHEMA["properties"]["report"]["properties"].items()
+    for name, spec in FIELD_SPECS.items()
     if spec.get("type") == "string" and "enum" not in spec
 )
+_TESTS = ("equals", "one_of", "non_empty", "keywords", "any", "includes", "includes_any")
 _DURATION = re.compile(r"^\s*(\d+)\s*(minute|hour|day|week)s?\s*$")
 _UNITS = {"minute": "minutes", "hour": "hours", "day": "days", "week": "weeks"}
 
@@ -40,7 +61,8 @@ class Tier:
 
 @dataclass(frozen=True)
 class Condition:
-    """One test over report fields: equals, one_of, non_empty, keywords, or any (of these)."""
+    """One test over report fields: equals, one_of, non_empty, keywords, includes,
+    includes_any, or any (of these)."""
 
     kind: str
     field: str = ""
@@ -56,6 +78,8 @@ class Condition:
             assert self.pattern is not None
             return any(self.pattern.search(str(report.get(f) or "")) for f in self.fields)
         value = report.get(self.field)
+        if self.kind in ("includes", "includes_any"):
+            return isinstance(value, list) and any(v in value for v in self.values)
         if self.kind == "non_empty":
             return isinstance(value, str) and value.strip() != ""
         return value in self.values  # equals / one_of
@@ -88,8 +112,8 @@ class Score:
 
 
 def score(document: Mapping[str, Any], rules: Rules, received_at: datetime) -> Score:
-    """Score a validated report document. Reasons hold rule texts only, never report content."""
-    report = document["report"]
+    """Score a validated report or referral. Reasons hold rule texts only, never content."""
+    report = fields_of(document)
     matched = [rule for rule in rules.rules if rule.holds(report)]
     if matched:
         reasons = [{"rule": r.id, "text": r.reason, "tier": r.tier} for r in matched]
@@ -209,9 +233,9 @@ def _parse_condition(
 ) -> Condition:
     if not isinstance(raw, dict):
         raise RulesError(f"{where}: must be a table such as {{ field = ..., equals = ... }}")
-    tests = [k for k in ("equals", "one_of", "non_empty", "keywords", "any") if k in raw]
+    tests = [k for k in _TESTS if k in raw]
     if len(tests) != 1:
-        raise RulesError(f"{where}: needs exactly one of equals, one_of, non_empty, keywords, any")
+        raise RulesError(f"{where}: needs exactly one of {', '.join(_TESTS)}")
     kind = tests[0]
     if kind == "any":
         _only_keys(raw, {"any"}, where)
@@ -243,6 +267,10 @@ def _parse_condition(
         return Condition("keywords", fields=tuple(fields), pattern=pattern)
     _only_keys(raw, {"field", kind}, where)
     field = raw.get("field")
+    if kind in ("includes", "includes_any"):
+        return _parse_list_condition(kind, field, raw[kind], where)
+    if field in LIST_FIELDS:
+        raise RulesError(f"{where}: {field!r} is a list; test it with includes or includes_any")
     if field not in REPORT_FIELDS:
         raise RulesError(f"{where}: unknown report field {field!r}")
     value = raw[kind]
@@ -253,10 +281,25 @@ def _parse_condition(
     values = [value] if kind == "equals" else value
     if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
         raise RulesError(f"{where}: {kind} needs text value(s)")
-    allowed = SCHEMA["properties"]["report"]["properties"][field].get("enum")
+    allowed = FIELD_SPECS[field].get("enum")
     for v in values:
         if allowed is not None and v not in allowed:
             raise RulesError(f"{where}: {v!r} is never a value of {field}")
+    return Condition(kind, field=field, values=tuple(values))
+
+
+def _parse_list_condition(kind: str, field: object, value: object, where: str) -> Condition:
+    """``{ field = "behaviors", includes = "planning" }`` or ``includes_any = [...]``."""
+    if field not in LIST_FIELDS:
+        raise RulesError(f"{where}: {kind} works on list fields only ({', '.join(LIST_FIELDS)})")
+    assert isinstance(field, str)
+    values = [value] if kind == "includes" else value
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        raise RulesError(f"{where}: {kind} needs text value(s)")
+    allowed = FIELD_SPECS[field]["items"].get("enum", ())
+    for v in values:
+        if v not in allowed:
+            raise RulesError(f"{where}: {v!r} is never an entry of {field}")
     return Condition(kind, field=field, values=tuple(values))
 
 

@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from tipline import attachments, followup_schema, report_schema
+from tipline import attachments, followup_schema
 from tipline.envelope import Purpose, open_envelope, seal
 from tipline.keys import PrivateKey, PublicKey, x25519_public_key
+from triage import documents
 
 X25519_PUBLIC_LENGTH = 32
 
@@ -75,11 +76,11 @@ class UnitCrypto:
     # --- documents from the portal ------------------------------------------------------
 
     def open_report(self, envelope: bytes) -> dict[str, Any]:
-        """A sealed report -> its validated document, in memory only.
+        """A sealed report or referral -> its validated document, in memory only.
 
         Raises ``tipline.envelope.EnvelopeError`` or ``report_schema.ReportInvalid``.
         """
-        return report_schema.decode(open_envelope(envelope, self.keyring, Purpose.REPORT))
+        return documents.decode(open_envelope(envelope, self.keyring, Purpose.REPORT))
 
     def open_reply(self, envelope: bytes) -> dict[str, Any]:
         """A sealed reporter reply -> its validated document, in memory only.

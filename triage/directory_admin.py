@@ -1,0 +1,417 @@
+"""Administering the directory: organizations and their referral links, units and their on-call
+contacts, officers' units, routing rules.
+
+Plain functions over a session, shared by the officers' admin screens and the ``tipline org|
+unit|route`` commands: they validate, change, flush, and never commit or publish (the caller
+commits, then publishes with ``triage.publishing.publish_directory``). Every refusal is a
+``DirectoryError`` whose message says what is wrong in words an administrator can act on.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tipline.directory import ORGANIZATION_KINDS, new_referral_token, token_hash
+from tipline.report_schema import CATEGORIES, ORGANIZATION_ID_PATTERN
+from triage.models import (
+    CONTACT_CHANNELS,
+    ROUTE_KINDS,
+    Officer,
+    Organization,
+    ReferralToken,
+    RoutingRule,
+    Unit,
+    UnitContact,
+    utcnow,
+)
+from triage.officers import normalise_username
+from triage.routing import PLACE_TYPES, place_keywords
+
+ORGANIZATION_SLUG = re.compile(ORGANIZATION_ID_PATTERN)
+UNIT_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+NAME_LIMITS = {"organization": 200, "unit": 120, "contact": 120}
+ADDRESS_LIMIT = 300
+MATCH_LIMIT = 200
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ().-]{5,40}$")
+_UNSET = object()
+
+
+class DirectoryError(ValueError):
+    """The directory cannot be changed as asked; the message says why."""
+
+
+# --- organizations ---------------------------------------------------------------------------
+
+
+def list_organizations(session: Session) -> list[Organization]:
+    return list(session.scalars(select(Organization).order_by(Organization.name, Organization.id)))
+
+
+def get_organization(session: Session, slug: str) -> Organization:
+    organization = session.get(Organization, slug) if isinstance(slug, str) else None
+    if organization is None:
+        raise DirectoryError(f"no organization {slug!r}")
+    return organization
+
+
+def add_organization(
+    session: Session, slug: str, name: str, kind: str, parent: str | None = None
+) -> Organization:
+    """A new active organization; ``parent`` is the slug of an existing one (a school's
+    district). Raises ``DirectoryError`` for a bad or taken slug, an unknown kind or parent."""
+    slug = _organization_slug(slug)
+    if session.get(Organization, slug) is not None:
+        raise DirectoryError(f"an organization {slug!r} already exists")
+    organization = Organization(
+        id=slug,
+        name=check_name(name, "organization"),
+        kind=_kind(kind),
+        parent_id=get_organization(session, parent).id if parent else None,
+        active=True,
+    )
+    session.add(organization)
+    session.flush()
+    return organization
+
+
+def update_organization(
+    session: Session,
+    slug: str,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    parent: object = _UNSET,
+    active: bool | None = None,
+) -> Organization:
+    """Change what is given: name, kind, parent (a slug, or None for none) or active. An
+    inactive organization is left out of the portal's list and its links stop verifying."""
+    organization = get_organization(session, slug)
+    if name is not None:
+        organization.name = check_name(name, "organization")
+    if kind is not None:
+        organization.kind = _kind(kind)
+    if parent is not _UNSET:
+        organization.parent_id = _parent_for(session, organization, parent)
+    if active is not None:
+        organization.active = bool(active)
+    session.flush()
+    return organization
+
+
+def _parent_for(session: Session, organization: Organization, parent: object) -> str | None:
+    if parent in (None, ""):
+        return None
+    if not isinstance(parent, str):
+        raise DirectoryError("the parent must be an organization's id")
+    candidate: Organization | None = get_organization(session, parent)
+    seen: set[str] = set()
+    while candidate is not None and candidate.id not in seen:
+        if candidate.id == organization.id:
+            raise DirectoryError(
+                f"{parent!r} cannot be the parent of {organization.id!r}: it lies under it"
+            )
+        seen.add(candidate.id)
+        candidate = candidate.parent
+    return parent
+
+
+def _organization_slug(slug: object) -> str:
+    if not isinstance(slug, str) or not ORGANIZATION_SLUG.match(slug):
+        raise DirectoryError(
+            f"organization id {slug!r} must be 1-63 lowercase letters, digits and dashes,"
+            " starting with a letter or digit"
+        )
+    return slug
+
+
+def _kind(kind: object) -> str:
+    if kind not in ORGANIZATION_KINDS:
+        raise DirectoryError(
+            f"organization kind must be one of {', '.join(ORGANIZATION_KINDS)}, got {kind!r}"
+        )
+    assert isinstance(kind, str)
+    return kind
+
+
+# --- referral links --------------------------------------------------------------------------
+
+
+def issue_referral_token(session: Session, org_slug: str) -> str:
+    """A new referral link token for the organization. Returned once, never stored: only its
+    SHA-256 is kept. The portal's link is ``{settings.portal_url}/refer/<token>``."""
+    organization = get_organization(session, org_slug)
+    if not organization.active:
+        raise DirectoryError(f"organization {org_slug!r} is inactive: reactivate it first")
+    token = new_referral_token()
+    session.add(ReferralToken(organization_id=organization.id, token_hash=token_hash(token)))
+    session.flush()
+    return token
+
+
+def referral_links(session: Session, org_slug: str) -> list[ReferralToken]:
+    """The organization's links, newest first (live and revoked; hashes only)."""
+    organization = get_organization(session, org_slug)
+    return list(
+        session.scalars(
+            select(ReferralToken)
+            .where(ReferralToken.organization_id == organization.id)
+            .order_by(ReferralToken.created_at.desc(), ReferralToken.id.desc())
+        )
+    )
+
+
+def revoke_referral_tokens(
+    session: Session, org_slug: str, token_id: int | None = None, now: datetime | None = None
+) -> int:
+    """Revoke the organization's live links (or only link ``token_id``); returns how many.
+    Referrals that arrive with a revoked link are still taken, marked unverified."""
+    revoked = 0
+    for link in referral_links(session, org_slug):
+        if link.revoked_at is None and token_id in (None, link.id):
+            link.revoked_at = now or utcnow()
+            revoked += 1
+    session.flush()
+    return revoked
+
+
+# --- units and their on-call contacts --------------------------------------------------------
+
+
+def list_units(session: Session) -> list[Unit]:
+    return list(session.scalars(select(Unit).order_by(Unit.is_default.desc(), Unit.name)))
+
+
+def get_unit(session: Session, slug: str) -> Unit:
+    unit = session.scalars(select(Unit).where(Unit.slug == slug)).one_or_none()
+    if unit is None:
+        raise DirectoryError(f"no unit {slug!r}")
+    return unit
+
+
+def add_unit(session: Session, slug: str, name: str) -> Unit:
+    if not isinstance(slug, str) or not UNIT_SLUG.match(slug):
+        raise DirectoryError(
+            f"unit id {slug!r} must be 1-40 lowercase letters, digits and dashes,"
+            " starting with a letter or digit"
+        )
+    if session.scalars(select(Unit.id).where(Unit.slug == slug)).first() is not None:
+        raise DirectoryError(f"a unit {slug!r} already exists")
+    unit = Unit(slug=slug, name=check_name(name, "unit"), is_default=False)
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def rename_unit(session: Session, slug: str, name: str) -> Unit:
+    unit = get_unit(session, slug)
+    unit.name = check_name(name, "unit")
+    session.flush()
+    return unit
+
+
+def set_default_unit(session: Session, slug: str) -> Unit:
+    """Make ``slug`` the unit that receives what no routing rule claims (there is always
+    exactly one)."""
+    unit = get_unit(session, slug)
+    if not unit.is_default:
+        for other in session.scalars(select(Unit).where(Unit.is_default.is_(True))):
+            other.is_default = False
+        session.flush()  # the old default is cleared before the unique index sees the new one
+        unit.is_default = True
+        session.flush()
+    return unit
+
+
+def add_unit_contact(
+    session: Session, unit_slug: str, name: str, channel: str, address: str
+) -> UnitContact:
+    """Append a contact to the unit's on-call list (worked top to bottom)."""
+    unit = get_unit(session, unit_slug)
+    contact = UnitContact(
+        unit=unit,
+        position=len(unit.contacts) + 1,
+        name=check_name(name, "contact"),
+        channel=check_channel(channel),
+        address=check_address(channel, address),
+        active=True,
+    )
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def remove_unit_contact(session: Session, unit_slug: str, contact_id: int) -> None:
+    unit = get_unit(session, unit_slug)
+    contact = _contact_of(unit, contact_id)
+    unit.contacts.remove(contact)
+    _renumber(unit.contacts)
+    session.flush()
+
+
+def move_unit_contact(session: Session, unit_slug: str, contact_id: int, direction: str) -> None:
+    """Move a contact one place ``up`` (called earlier) or ``down`` the on-call list."""
+    unit = get_unit(session, unit_slug)
+    _move(unit.contacts, _contact_of(unit, contact_id), direction)
+    session.flush()
+
+
+def _contact_of(unit: Unit, contact_id: int) -> UnitContact:
+    for contact in unit.contacts:
+        if contact.id == contact_id:
+            return contact
+    raise DirectoryError(f"unit {unit.slug!r} has no contact #{contact_id}")
+
+
+def check_channel(channel: object) -> str:
+    if channel not in CONTACT_CHANNELS:
+        raise DirectoryError(
+            f"contact channel must be one of {', '.join(CONTACT_CHANNELS)}, got {channel!r}"
+        )
+    assert isinstance(channel, str)
+    return channel
+
+
+def check_address(channel: str, address: object) -> str:
+    """The address, stripped, if it suits the channel; else ``DirectoryError``."""
+    value = address.strip() if isinstance(address, str) else ""
+    if not value or len(value) > ADDRESS_LIMIT:
+        raise DirectoryError(f"a contact address is 1-{ADDRESS_LIMIT} characters")
+    if channel == "email" and not _EMAIL.match(value):
+        raise DirectoryError(f"{value!r} is not an email address")
+    if channel == "phone" and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 5):
+        raise DirectoryError(f"{value!r} is not a phone number (digits, spaces, + ( ) - .)")
+    if channel == "webhook":
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise DirectoryError(f"{value!r} is not a web address (https://...)")
+    return value
+
+
+# --- officers --------------------------------------------------------------------------------
+
+
+def move_officer(session: Session, username: str, unit_slug: str) -> Officer:
+    """Make the officer a member of another unit: from their next request they see that
+    unit's queue and no longer their old one's."""
+    officer = session.scalars(
+        select(Officer).where(Officer.username == normalise_username(str(username)))
+    ).one_or_none()
+    if officer is None:
+        raise DirectoryError(f"no officer {username!r}")
+    officer.unit = get_unit(session, unit_slug)
+    session.flush()
+    return officer
+
+
+def list_officers(session: Session) -> list[Officer]:
+    return list(session.scalars(select(Officer).order_by(Officer.username)))
+
+
+# --- routing rules ---------------------------------------------------------------------------
+
+
+def list_routes(session: Session) -> list[RoutingRule]:
+    """Every rule, in the order intake tries them (inactive ones included)."""
+    return list(session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)))
+
+
+def get_route(session: Session, rule_id: int) -> RoutingRule:
+    rule = session.get(RoutingRule, rule_id) if isinstance(rule_id, int) else None
+    if rule is None:
+        raise DirectoryError(f"no routing rule #{rule_id}")
+    return rule
+
+
+def add_route(
+    session: Session, kind: str, match: str, unit_slug: str, position: int | None = None
+) -> RoutingRule:
+    """A new active rule sending matching items to ``unit_slug``; at the end of the list, or
+    at ``position`` (1 = tried first), moving the others down."""
+    match = check_match(session, kind, match)
+    unit = get_unit(session, unit_slug)
+    rules = list_routes(session)
+    rule = RoutingRule(kind=kind, match=match, unit=unit, active=True, position=0)
+    session.add(rule)
+    if position is None:
+        index = len(rules)
+    elif isinstance(position, int) and position >= 1:
+        index = min(position, len(rules) + 1) - 1
+    else:
+        raise DirectoryError(f"position must be a whole number from 1, got {position!r}")
+    rules.insert(index, rule)
+    _renumber(rules)
+    session.flush()
+    return rule
+
+
+def move_route(session: Session, rule_id: int, direction: str) -> RoutingRule:
+    """Move a rule one place ``up`` (tried earlier) or ``down``."""
+    rule = get_route(session, rule_id)
+    _move(list_routes(session), rule, direction)
+    session.flush()
+    return rule
+
+
+def set_route_active(session: Session, rule_id: int, active: bool) -> RoutingRule:
+    """Inactive rules keep their place but are skipped at intake."""
+    rule = get_route(session, rule_id)
+    rule.active = bool(active)
+    session.flush()
+    return rule
+
+
+def delete_route(session: Session, rule_id: int) -> None:
+    rule = get_route(session, rule_id)
+    rules = [r for r in list_routes(session) if r.id != rule.id]
+    session.delete(rule)
+    _renumber(rules)
+    session.flush()
+
+
+def check_match(session: Session, kind: object, match: object) -> str:
+    """The rule's match value, checked for its kind; else ``DirectoryError``."""
+    if kind not in ROUTE_KINDS:
+        raise DirectoryError(f"route kind must be one of {', '.join(ROUTE_KINDS)}, got {kind!r}")
+    value = match.strip() if isinstance(match, str) else ""
+    if not value or len(value) > MATCH_LIMIT:
+        raise DirectoryError(f"a {kind} route needs a match value of 1-{MATCH_LIMIT} characters")
+    if kind == "organization":
+        return get_organization(session, value).id
+    if kind == "category" and value not in CATEGORIES:
+        raise DirectoryError(f"category must be one of {', '.join(CATEGORIES)}, got {value!r}")
+    if kind == "place" and value not in PLACE_TYPES and not place_keywords(value):
+        raise DirectoryError("a place route needs a location type or words to look for")
+    return value
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
+def check_name(name: object, what: str) -> str:
+    limit = NAME_LIMITS[what]
+    value = " ".join(name.split()) if isinstance(name, str) else ""
+    if not value or len(value) > limit:
+        raise DirectoryError(f"a {what} name is 1-{limit} characters")
+    return value
+
+
+def _renumber(rows: list[RoutingRule] | list[UnitContact]) -> None:
+    for number, row in enumerate(rows, start=1):
+        row.position = number
+
+
+def _move(rows: list[RoutingRule] | list[UnitContact], row: object, direction: str) -> None:
+    if direction not in ("up", "down"):
+        raise DirectoryError(f"direction must be up or down, got {direction!r}")
+    ordered = list(rows)
+    index = ordered.index(row)  # type: ignore[arg-type]
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(ordered):
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+    _renumber(ordered)  # type: ignore[arg-type]
