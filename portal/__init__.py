@@ -16,6 +16,7 @@ from portal.followup_views import bp as followup_bp
 from portal.health import bp as health_bp
 from portal.pages import init_error_pages
 from portal.ratelimit import init_ratelimit
+from portal.referral_views import bp as referral_bp
 from portal.security import init_security
 from portal.views import bp as portal_bp
 from tipline import logs
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> Flask:
     init_security(app, settings)
     context = init_context(app, settings)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(referral_bp)
     app.register_blueprint(followup_bp)
     app.register_blueprint(health_bp)
     init_ratelimit(app, settings, context.redis)

@@ -13,6 +13,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal.directory import DirectoryReader
 from portal.followup import FollowUpService, answer_floor_for
 from portal.intake import ReportIntake
 from portal.receipts import ReceiptDeriver
@@ -41,6 +42,7 @@ class PortalContext:
     followup: FollowUpService
     replies: ReplyIntake
     upload_limits: UploadLimits
+    directory: DirectoryReader
 
 
 def build_context(settings: Settings) -> PortalContext:
@@ -65,7 +67,17 @@ def build_context(settings: Settings) -> PortalContext:
     )
     replies = ReplyIntake(session_factory=sessions, sealer=sealer, redis=redis)
     limits = UploadLimits(settings.attachment_max_files, settings.attachment_max_bytes)
-    return PortalContext(settings, engine, sessions, redis, intake, followup, replies, limits)
+    return PortalContext(
+        settings,
+        engine,
+        sessions,
+        redis,
+        intake,
+        followup,
+        replies,
+        limits,
+        DirectoryReader(sessions),
+    )
 
 
 def init_context(app: Flask, settings: Settings) -> PortalContext:

@@ -2,20 +2,38 @@
 
 Every message says what to do, next to the field it is about, and the form is re-shown with what
 the person typed. Field names are the schema's names, plus ``contact_choice``
-(``anonymous``, the default, or ``share``).
+(``anonymous``, the default, or ``share``) and ``organization``: the text of the organization
+picker, which the view maps to a listed organization's id or keeps as a typed name
+(``portal.directory.Directory.resolve``).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, RadioField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from tipline.report_schema import CATEGORIES, HOW_KNOWN, LIMITS, LOCATION_TYPES, YES_NO_UNSURE
+from portal.form_helpers import (
+    PICK_CATEGORY,
+    PICK_ONE,
+    YES_NO_ORDER,
+    OneOf,
+    add_errors,
+    at_most,
+    choices,
+    contact_problems,
+    strip,
+)
+from tipline.report_schema import (
+    CATEGORIES,
+    HOW_KNOWN,
+    LIMITS,
+    LOCATION_TYPES,
+    ORGANIZATION_SCHEMA,
+    YES_NO_UNSURE,
+)
 
 ANONYMOUS = "anonymous"
 SHARE = "share"
@@ -23,47 +41,17 @@ CONTACT_CHOICES = {
     ANONYMOUS: "Stay anonymous (we will not know who you are)",
     SHARE: "Share how to reach me",
 }
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
-_PHONE = re.compile(r"^\+?[0-9 ().\-]+$")
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
+ORGANIZATION_NAME_MAX: int = ORGANIZATION_SCHEMA["properties"]["name"]["maxLength"]
 
 
 def _limit(name: str) -> Length:
-    most = LIMITS[name]
-    return Length(max=most, message=f"Please shorten this to {most:,} characters or fewer.")
-
-
-class OneOf:
-    """The submitted value must be one of ``allowed`` (choices a browser could not have sent)."""
-
-    def __init__(self, allowed: dict[str, str], message: str) -> None:
-        self.allowed = allowed
-        self.message = message
-
-    def __call__(self, form: Form, field: Field) -> None:
-        if field.data not in self.allowed:
-            raise ValidationError(self.message)
-
-
-def _choices(options: dict[str, str], order: tuple[str, ...] = ()) -> list[SelectChoice]:
-    values = [*order, *(value for value in options if value not in order)]
-    return [SelectChoice(value, options[value]) for value in values]
-
-
-_YES_NO_ORDER = ("yes", "no", "unsure")
-
-
-_PICK_ONE = "Please choose one of the options shown."
-_PICK_CATEGORY = "Please choose the closest one, or \u201cSomething else\u201d."
+    return at_most(LIMITS[name])
 
 
 class ReportForm(FlaskForm):
     what_happened = TextAreaField(
         "What happened, or what are you worried about?",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired("Please tell us what happened, in your own words."),
             _limit("what_happened"),
@@ -71,67 +59,72 @@ class ReportForm(FlaskForm):
     )
     category = RadioField(
         "Which of these is closest?",
-        choices=_choices(CATEGORIES),
+        choices=choices(CATEGORIES),
         validate_choice=False,
-        validators=[OneOf(CATEGORIES, _PICK_CATEGORY)],
+        validators=[OneOf(CATEGORIES, PICK_CATEGORY)],
     )
-    subject = StringField("Who is it about?", filters=[_strip], validators=[_limit("subject")])
+    subject = StringField("Who is it about?", filters=[strip], validators=[_limit("subject")])
+    organization = StringField(
+        "Which school, workplace or organization is this about?",
+        filters=[strip],
+        validators=[at_most(ORGANIZATION_NAME_MAX)],
+    )
     location_type = SelectField(
         "Where is this happening?",
-        choices=_choices(LOCATION_TYPES),
+        choices=choices(LOCATION_TYPES),
         default="",
         validate_choice=False,
-        validators=[OneOf(LOCATION_TYPES, _PICK_ONE)],
+        validators=[OneOf(LOCATION_TYPES, PICK_ONE)],
     )
     location = StringField(
         "Name of the place, if you know it",
-        filters=[_strip],
+        filters=[strip],
         validators=[_limit("location")],
     )
     when = StringField(
         "When did it happen, or when might it happen?",
-        filters=[_strip],
+        filters=[strip],
         validators=[_limit("when")],
     )
     danger_now = RadioField(
         "Is someone in danger right now?",
-        choices=_choices(YES_NO_UNSURE, _YES_NO_ORDER),
+        choices=choices(YES_NO_UNSURE, YES_NO_ORDER),
         default="unsure",
         validate_choice=False,
-        validators=[OneOf(YES_NO_UNSURE, _PICK_ONE)],
+        validators=[OneOf(YES_NO_UNSURE, PICK_ONE)],
     )
     weapons_access = RadioField(
         "Does the person have access to weapons?",
-        choices=_choices(YES_NO_UNSURE, _YES_NO_ORDER),
+        choices=choices(YES_NO_UNSURE, YES_NO_ORDER),
         default="unsure",
         validate_choice=False,
-        validators=[OneOf(YES_NO_UNSURE, _PICK_ONE)],
+        validators=[OneOf(YES_NO_UNSURE, PICK_ONE)],
     )
     how_known = SelectField(
         "How do you know about this?",
-        choices=_choices(HOW_KNOWN),
+        choices=choices(HOW_KNOWN),
         default="",
         validate_choice=False,
-        validators=[OneOf(HOW_KNOWN, _PICK_ONE)],
+        validators=[OneOf(HOW_KNOWN, PICK_ONE)],
     )
     how_known_detail = TextAreaField(
         "Anything else about how you know?",
-        filters=[_strip],
+        filters=[strip],
         validators=[_limit("how_known_detail")],
     )
     contact_choice = RadioField(
         "Do you want to tell us how to reach you?",
-        choices=_choices(CONTACT_CHOICES),
+        choices=choices(CONTACT_CHOICES),
         default=ANONYMOUS,
         validate_choice=False,
-        validators=[OneOf(CONTACT_CHOICES, _PICK_ONE)],
+        validators=[OneOf(CONTACT_CHOICES, PICK_ONE)],
     )
-    contact_name = StringField("Your name", filters=[_strip], validators=[_limit("contact_name")])
+    contact_name = StringField("Your name", filters=[strip], validators=[_limit("contact_name")])
     contact_email = StringField(
-        "Email address", filters=[_strip], validators=[_limit("contact_email")]
+        "Email address", filters=[strip], validators=[_limit("contact_email")]
     )
     contact_phone = StringField(
-        "Phone number", filters=[_strip], validators=[_limit("contact_phone")]
+        "Phone number", filters=[strip], validators=[_limit("contact_phone")]
     )
 
     def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
@@ -141,28 +134,11 @@ class ReportForm(FlaskForm):
         return valid
 
     def _validate_contact(self) -> bool:
-        email, phone = self.contact_email.data or "", self.contact_phone.data or ""
-        problems: list[tuple[Field, str]] = []
-        if not email and not phone:
-            problems.append(
-                (
-                    self.contact_email,
-                    "Please add an email address or a phone number, "
-                    "or choose \u201cStay anonymous\u201d above.",
-                )
-            )
-        if email and not _EMAIL.match(email):
-            problems.append(
-                (self.contact_email, "This does not look like an email address (name@example.com).")
-            )
-        digits = sum(ch.isdigit() for ch in phone)
-        if phone and (not _PHONE.match(phone) or not 7 <= digits <= 15):
-            problems.append(
-                (self.contact_phone, "Please enter a phone number using digits, like 555 123 4567.")
-            )
-        for field, message in problems:
-            field.errors = [*field.errors, message]
-        return not problems
+        missing = (
+            "Please add an email address or a phone number, "
+            "or choose \u201cStay anonymous\u201d above."
+        )
+        return add_errors(contact_problems(self.contact_email, self.contact_phone, missing))
 
     # --- the document sections this form fills -------------------------------------------
 

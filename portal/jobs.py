@@ -9,6 +9,7 @@ its arguments (they arrive as JSON from Redis) and opens its own session; a plai
 - ``store_message(message_id, report_envelope_id, envelope_b64)``: a message sealed to a
   reporter; acknowledged with ``enqueue_message_delivery`` after the commit.
 - ``record_report_status(report_envelope_id, status, changed_at)``: the coarse status.
+- ``store_directory(directory_json)``: the organization directory (the newest version wins).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from datetime import UTC, datetime
 
 from redis import Redis
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal import attachment_outbox, mailbox, outbox
+from portal import attachment_outbox, directory, mailbox, outbox
 from portal.context import redis_client
 from tipline.db import make_engine, session_factory, transaction
 from tipline.queue_contract import enqueue_message_delivery, unb64
@@ -149,3 +151,19 @@ def record_report_status(report_envelope_id: str, status: str, changed_at: str) 
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
     with transaction(sessions()) as session:
         mailbox.record_report_status(session, report_envelope_id, status, when)
+
+
+def store_directory(directory_json: str) -> str:
+    """Job: keep the published directory if it is newer than the stored one (idempotent).
+
+    Returns ``stored``, ``not-newer`` or ``malformed`` (logged without content, ignored).
+    """
+    for attempt in range(2):
+        try:
+            with transaction(sessions()) as session:
+                return directory.store_directory(session, directory_json)
+        except IntegrityError:
+            # Two deliveries raced to create the first row: the second try sees it.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")

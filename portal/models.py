@@ -6,13 +6,23 @@ anything triage has not acknowledged. Nothing in these tables is readable withou
 private key: the envelope is sealed, and a receipt holds only a lookup id and the reporter's
 public key, both derived from a code the portal never stores. Attachments are sealed files whose
 keys travel only inside the sealed documents; mailbox messages are sealed to the reporter's key.
+The one clear-text table, ``directory``, holds the public organization list triage publishes.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, MetaData, String
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tipline.dbtypes import UTCDateTime, utcnow
@@ -118,3 +128,20 @@ class MailboxMessage(Base):
     envelope: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class DirectoryCopy(Base):
+    """The newest public directory triage published (``tipline.directory/1``): one row.
+
+    Only what may be public: organization ids, names, kinds, parents and hashes of live
+    referral-link tokens. Replaced only by a strictly newer ``version``.
+    """
+
+    __tablename__ = "directory"
+
+    # Always 1: the portal keeps one directory.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+    # The directory as published (JSON text, validated before it is stored).
+    document: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,10 +1,10 @@
 """The transactional outbox: a report is durable here before the reporter sees "received".
 
-1. ``accept_report`` seals the document and commits the envelope, its receipt and its sealed
-   attachments in one transaction (``accept_reply`` does the same for a reporter's reply, and
-   records the activity on the receipt). Only then does it try to put the envelope and the
-   files on the ``intake`` queue. If Redis is down the report is still accepted: the relay sends
-   it later.
+1. ``accept_report`` (``accept_referral`` for a referral) seals the document and commits the
+   envelope, its receipt and its sealed attachments in one transaction (``accept_reply`` does
+   the same for a reporter's reply, and records the activity on the receipt). Only then does
+   it try to put the envelope and the files on the ``intake`` queue. If Redis is down the
+   report is still accepted: the relay sends it later.
 2. ``relay`` (run by the portal worker every few seconds) re-enqueues every envelope and every
    attachment that triage has not acknowledged and that was never enqueued or was last enqueued
    too long ago. Triage's ingest is idempotent by id, so sending twice is harmless; not sending
@@ -39,6 +39,7 @@ from tipline.queue_contract import ACK_OUTCOMES, enqueue_ingest
 log = logging.getLogger("portal.outbox")
 
 PURPOSE_REPORT = "report"
+PURPOSE_REFERRAL = "referral"  # an identified referral: a new report, with a receipt
 PURPOSE_REPLY = "reply"
 RELAY_BATCH = 500
 
@@ -59,12 +60,59 @@ def accept_report(
     database error (nothing stored). Once this returns, the report is accepted, whether or not
     Redis took it.
     """
-    envelope_id = document["envelope_id"]
     # Readable only by the unit's triage side.
     sealed = sealer.seal_report(document)
+    return _accept_new(
+        session_factory,
+        document["envelope_id"],
+        PURPOSE_REPORT,
+        sealed,
+        receipt,
+        redis_conn,
+        now,
+        files,
+    )
+
+
+def accept_referral(
+    session_factory: sessionmaker[Session],
+    sealer: ReportSealer,
+    document: dict[str, Any],
+    receipt: ReceiptKeys,
+    redis_conn: Redis,
+    now: datetime | None = None,
+    files: Sequence[SealedFile] = (),
+) -> str:
+    """Seal and durably accept a ``tipline.referral/1`` exactly like a report (same failures,
+    same guarantees, same receipt). Returns the envelope id."""
+    # Readable only by the unit's triage side.
+    sealed = sealer.seal_referral(document)
+    return _accept_new(
+        session_factory,
+        document["envelope_id"],
+        PURPOSE_REFERRAL,
+        sealed,
+        receipt,
+        redis_conn,
+        now,
+        files,
+    )
+
+
+def _accept_new(
+    session_factory: sessionmaker[Session],
+    envelope_id: str,
+    purpose: str,
+    sealed: bytes,
+    receipt: ReceiptKeys,
+    redis_conn: Redis,
+    now: datetime | None,
+    files: Sequence[SealedFile],
+) -> str:
+    """Commit a sealed new document with its receipt and files, then try to enqueue it."""
     now = now or utcnow()
     with transaction(session_factory) as session:
-        _add_envelope(session, envelope_id, PURPOSE_REPORT, sealed, now)
+        _add_envelope(session, envelope_id, purpose, sealed, now)
         session.add(
             Receipt(
                 lookup_id=receipt.lookup_id,

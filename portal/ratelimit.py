@@ -19,7 +19,8 @@ failure. The outbox accepts the report without Redis too (``portal.outbox``).
 Over the limit, the reporter gets a 429 with ``Retry-After`` and their form back, text intact,
 with a plain note to wait (and to call 911 if someone is in danger).
 
-Replies sent from a follow-up session have the same limit as reports (their own counter).
+Referrals (``/refer``) and replies sent from a follow-up session have the same limit as reports
+(each its own counter, same client keys).
 
 Receipt-code attempts (``POST /follow-up``) are limited too, and *every* attempt counts, right
 or wrong: per client (``settings.code_rate_limit``, same daily HMAC keys) and across all clients
@@ -46,7 +47,9 @@ from portal.followup_forms import CodeForm
 from portal.followup_views import REPLY_ENDPOINT, SIGN_IN_ENDPOINT
 from portal.forms import ReportForm
 from portal.pages import Page, render_page
-from portal.views import REPORT_ENDPOINT
+from portal.referral_forms import ReferralForm
+from portal.referral_views import REFER_ENDPOINT, render_referral_form
+from portal.views import REPORT_ENDPOINT, render_report_form
 from tipline.settings import Settings
 
 SECRET_KEY_PREFIX = "tipline:portal:ratelimit-secret:"  # noqa: S105 (a Redis key name)
@@ -125,6 +128,12 @@ def init_ratelimit(app: Flask, settings: Settings, redis: Redis) -> Limiter:
         deduct_when=lambda response: response.status_code == ACCEPTED_STATUS,
     )
     app.view_functions[REPORT_ENDPOINT] = submit_limit(app.view_functions[REPORT_ENDPOINT])
+    referral_limit = limiter.limit(
+        settings.submit_rate_limit,
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code == ACCEPTED_STATUS,
+    )
+    app.view_functions[REFER_ENDPOINT] = referral_limit(app.view_functions[REFER_ENDPOINT])
     reply_limit = limiter.limit(
         settings.submit_rate_limit,
         methods=["POST"],
@@ -145,14 +154,17 @@ def init_ratelimit(app: Flask, settings: Settings, redis: Redis) -> Limiter:
     @app.errorhandler(429)
     def too_many(error: Exception) -> Response:
         wait = _retry_after_seconds(limiter, error)
+        minutes = math.ceil(wait / 60)
         if request.endpoint == REPORT_ENDPOINT:
-            body = render_template(
-                "portal/report.html", form=ReportForm(), rate_limited_minutes=math.ceil(wait / 60)
-            )
+            body = render_report_form(ReportForm(), rate_limited_minutes=minutes)
+            response = Response(body, status=429, mimetype="text/html")
+        elif request.endpoint == REFER_ENDPOINT:
+            token = (request.view_args or {}).get("token")
+            body = render_referral_form(ReferralForm(), token, rate_limited_minutes=minutes)
             response = Response(body, status=429, mimetype="text/html")
         elif request.endpoint == SIGN_IN_ENDPOINT:
             body = render_template(
-                "portal/followup.html", form=CodeForm(), rate_limited_minutes=math.ceil(wait / 60)
+                "portal/followup.html", form=CodeForm(), rate_limited_minutes=minutes
             )
             response = Response(body, status=429, mimetype="text/html")
         elif request.endpoint == REPLY_ENDPOINT:

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from tipline import followup_schema, report_schema
+from tipline import followup_schema, referral_schema, report_schema
 from tipline.envelope import Purpose, seal
 from tipline.keys import KeyProblem, NoPublicKey, PublicKey, newest_public_key
 
@@ -19,7 +19,7 @@ __all__ = ["NoPublicKey", "ReportSealer"]
 
 
 class ReportSealer:
-    """Seals report and reply documents to the unit's newest public key.
+    """Seals report, referral and reply documents to the unit's newest public key.
 
     The key folder is re-read whenever its modification time changes, so a rotated key is used
     without a restart. With no usable key, ``ready()`` is false and ``seal_report`` raises
@@ -68,6 +68,15 @@ class ReportSealer:
         """
         plaintext = report_schema.encode(document)
         # Readable only by the unit's triage side (holder of the private key for this key id).
+        return seal(plaintext, self._current_key(), Purpose.REPORT)
+
+    def seal_referral(self, document: dict[str, Any]) -> bytes:
+        """Validate a ``tipline.referral/1`` document and seal it (errors as ``seal_report``).
+
+        A referral is a new report for the unit, so it is sealed for the same purpose.
+        """
+        plaintext = referral_schema.encode(document)
+        # Readable only by the unit's triage side.
         return seal(plaintext, self._current_key(), Purpose.REPORT)
 
     def seal_reply(self, document: dict[str, Any]) -> bytes:

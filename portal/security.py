@@ -50,7 +50,7 @@ HEADERS = {
 }
 HSTS = "max-age=63072000; includeSubDomains"
 # Routes whose forms carry files (multipart, field ``files``).
-UPLOAD_ENDPOINTS = frozenset({"portal.report", "followup.reply"})
+UPLOAD_ENDPOINTS = frozenset({"portal.report", "referral.refer", "followup.reply"})
 # Long enough for someone to write a long report slowly; the cookie itself ends with the browser
 # session.
 CSRF_TIME_LIMIT = timedelta(hours=8)

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 import portal
 import portal.jobs
-from portal.models import MailboxMessage, OutboxAttachment, OutboxEnvelope, Receipt
+from portal.models import (
+    DirectoryCopy,
+    MailboxMessage,
+    OutboxAttachment,
+    OutboxEnvelope,
+    Receipt,
+)
+from tipline import directory as directory_contract
 from tipline.db import make_engine, session_factory
 from tipline.settings import Settings
 
@@ -40,6 +47,57 @@ VALID_REPORT = {
     "contact_email": "",
     "contact_phone": "",
 }
+
+
+# A complete, valid referral as a browser would send it (no organization typed, no files).
+VALID_REFERRAL: dict[str, str | list[str]] = {
+    "filer_name": "Dana Whitfield",
+    "filer_role": "School counselor",
+    "filer_organization": "",
+    "filer_email": "dwhitfield@lincoln.example.org",
+    "filer_phone": "",
+    "relation": "counselor",
+    "relation_detail": "His counselor since September",
+    "subject": "A student in 10th grade",
+    "what_happened": "He told two classmates he has a list of people and a date.",
+    "category": "threat_of_violence",
+    "behaviors": ["threats_communicated", "planning"],
+    "actions_taken": "Met with the student and called his parents.",
+    "urgency": "today",
+    "location_type": "school",
+    "location": "Lincoln High School",
+    "when": "Yesterday at lunch",
+    "danger_now": "unsure",
+    "weapons_access": "unsure",
+}
+
+# The directory triage would publish: a district, one of its schools (with a live referral
+# link), and an employer.
+LINCOLN_TOKEN = "lincoln-link-3Fq9xv0Z2kYw7pLr8sT1uVb4"
+DIRECTORY = {
+    "schema": directory_contract.SCHEMA_ID,
+    "version": 5,
+    "organizations": [
+        {
+            "id": "springfield-district",
+            "name": "Springfield School District",
+            "kind": "district",
+            "parent": None,
+        },
+        {
+            "id": "lincoln-high",
+            "name": "Lincoln High School",
+            "kind": "school",
+            "parent": "springfield-district",
+            "token_hashes": [directory_contract.token_hash(LINCOLN_TOKEN)],
+        },
+        {"id": "acme-logistics", "name": "Acme Logistics", "kind": "employer"},
+    ],
+}
+
+
+def directory_json(version: int = 5, **changes) -> str:
+    return directory_contract.encode(DIRECTORY | {"version": version} | changes)
 
 
 def csrf_token(page: str) -> str:
@@ -73,6 +131,34 @@ class Reporter:
             data["files"] = [(io.BytesIO(content), name) for content, name in files]
             return self.client.post("/report", data=data, content_type="multipart/form-data")
         return self.client.post("/report", data=data)
+
+
+@dataclass
+class Referrer:
+    """A counselor or HR manager using the referral form, with or without their link's token."""
+
+    client: FlaskClient
+
+    def path(self, token: str | None = None) -> str:
+        return f"/refer/{token}" if token else "/refer"
+
+    def form_page(self, token: str | None = None) -> str:
+        response = self.client.get(self.path(token))
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    def submit(
+        self,
+        token: str | None = None,
+        files: list[tuple[bytes, str]] | None = None,
+        **fields: str | list[str],
+    ):
+        data: dict = VALID_REFERRAL | fields
+        data["csrf_token"] = csrf_token(self.form_page(token))
+        if files is not None:
+            data["files"] = [(io.BytesIO(content), name) for content, name in files]
+            return self.client.post(self.path(token), data=data, content_type="multipart/form-data")
+        return self.client.post(self.path(token), data=data)
 
 
 @dataclass
@@ -121,6 +207,10 @@ class PortalRows:
         self.session.expire_all()
         return list(self.session.scalars(select(OutboxAttachment)))
 
+    def directory(self) -> DirectoryCopy | None:
+        self.session.expire_all()
+        return self.session.get(DirectoryCopy, 1)
+
     def messages(self) -> list[MailboxMessage]:
         self.session.expire_all()
         return list(self.session.scalars(select(MailboxMessage)))
@@ -140,6 +230,18 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def reporter(client: FlaskClient) -> Reporter:
     return Reporter(client)
+
+
+@pytest.fixture
+def referrer(client: FlaskClient) -> Referrer:
+    return Referrer(client)
+
+
+@pytest.fixture
+def stored_directory(app: Flask) -> dict:
+    """``DIRECTORY`` delivered by the real job into the portal database."""
+    assert portal.jobs.store_directory(directory_json()) == "stored"
+    return DIRECTORY
 
 
 @pytest.fixture
