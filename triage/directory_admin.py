@@ -9,17 +9,26 @@ commits, then publishes with ``triage.publishing.publish_directory``). Every ref
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tipline.directory import ORGANIZATION_KINDS, new_referral_token, token_hash
-from tipline.report_schema import CATEGORIES, ORGANIZATION_ID_PATTERN
+from tipline.directory import new_referral_token, token_hash
+from tipline.report_schema import CATEGORIES
+from triage.directory_checks import (
+    MATCH_LIMIT,
+    UNIT_SLUG,
+    DirectoryError,
+    check_address,
+    check_channel,
+    check_kind,
+    check_name,
+    move,
+    organization_slug,
+    renumber,
+)
 from triage.models import (
-    CONTACT_CHANNELS,
     ROUTE_KINDS,
     Officer,
     Organization,
@@ -32,18 +41,7 @@ from triage.models import (
 from triage.officers import normalise_username
 from triage.routing import PLACE_TYPES, place_keywords
 
-ORGANIZATION_SLUG = re.compile(ORGANIZATION_ID_PATTERN)
-UNIT_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-NAME_LIMITS = {"organization": 200, "unit": 120, "contact": 120}
-ADDRESS_LIMIT = 300
-MATCH_LIMIT = 200
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9 ().-]{5,40}$")
 _UNSET = object()
-
-
-class DirectoryError(ValueError):
-    """The directory cannot be changed as asked; the message says why."""
 
 
 # --- organizations ---------------------------------------------------------------------------
@@ -65,13 +63,13 @@ def add_organization(
 ) -> Organization:
     """A new active organization; ``parent`` is the slug of an existing one (a school's
     district). Raises ``DirectoryError`` for a bad or taken slug, an unknown kind or parent."""
-    slug = _organization_slug(slug)
+    slug = organization_slug(slug)
     if session.get(Organization, slug) is not None:
         raise DirectoryError(f"an organization {slug!r} already exists")
     organization = Organization(
         id=slug,
         name=check_name(name, "organization"),
-        kind=_kind(kind),
+        kind=check_kind(kind),
         parent_id=get_organization(session, parent).id if parent else None,
         active=True,
     )
@@ -95,7 +93,7 @@ def update_organization(
     if name is not None:
         organization.name = check_name(name, "organization")
     if kind is not None:
-        organization.kind = _kind(kind)
+        organization.kind = check_kind(kind)
     if parent is not _UNSET:
         organization.parent_id = _parent_for(session, organization, parent)
     if active is not None:
@@ -119,24 +117,6 @@ def _parent_for(session: Session, organization: Organization, parent: object) ->
         seen.add(candidate.id)
         candidate = candidate.parent
     return parent
-
-
-def _organization_slug(slug: object) -> str:
-    if not isinstance(slug, str) or not ORGANIZATION_SLUG.match(slug):
-        raise DirectoryError(
-            f"organization id {slug!r} must be 1-63 lowercase letters, digits and dashes,"
-            " starting with a letter or digit"
-        )
-    return slug
-
-
-def _kind(kind: object) -> str:
-    if kind not in ORGANIZATION_KINDS:
-        raise DirectoryError(
-            f"organization kind must be one of {', '.join(ORGANIZATION_KINDS)}, got {kind!r}"
-        )
-    assert isinstance(kind, str)
-    return kind
 
 
 # --- referral links --------------------------------------------------------------------------
@@ -164,6 +144,16 @@ def referral_links(session: Session, org_slug: str) -> list[ReferralToken]:
             .order_by(ReferralToken.created_at.desc(), ReferralToken.id.desc())
         )
     )
+
+
+def live_link_counts(session: Session) -> dict[str, int]:
+    """Per organization id, how many referral links are live."""
+    rows = session.execute(
+        select(ReferralToken.organization_id, func.count())
+        .where(ReferralToken.revoked_at.is_(None))
+        .group_by(ReferralToken.organization_id)
+    )
+    return {organization_id: count for organization_id, count in rows}
 
 
 def revoke_referral_tokens(
@@ -250,14 +240,14 @@ def remove_unit_contact(session: Session, unit_slug: str, contact_id: int) -> No
     unit = get_unit(session, unit_slug)
     contact = _contact_of(unit, contact_id)
     unit.contacts.remove(contact)
-    _renumber(unit.contacts)
+    renumber(unit.contacts)
     session.flush()
 
 
 def move_unit_contact(session: Session, unit_slug: str, contact_id: int, direction: str) -> None:
     """Move a contact one place ``up`` (called earlier) or ``down`` the on-call list."""
     unit = get_unit(session, unit_slug)
-    _move(unit.contacts, _contact_of(unit, contact_id), direction)
+    move(unit.contacts, _contact_of(unit, contact_id), direction)
     session.flush()
 
 
@@ -266,31 +256,6 @@ def _contact_of(unit: Unit, contact_id: int) -> UnitContact:
         if contact.id == contact_id:
             return contact
     raise DirectoryError(f"unit {unit.slug!r} has no contact #{contact_id}")
-
-
-def check_channel(channel: object) -> str:
-    if channel not in CONTACT_CHANNELS:
-        raise DirectoryError(
-            f"contact channel must be one of {', '.join(CONTACT_CHANNELS)}, got {channel!r}"
-        )
-    assert isinstance(channel, str)
-    return channel
-
-
-def check_address(channel: str, address: object) -> str:
-    """The address, stripped, if it suits the channel; else ``DirectoryError``."""
-    value = address.strip() if isinstance(address, str) else ""
-    if not value or len(value) > ADDRESS_LIMIT:
-        raise DirectoryError(f"a contact address is 1-{ADDRESS_LIMIT} characters")
-    if channel == "email" and not _EMAIL.match(value):
-        raise DirectoryError(f"{value!r} is not an email address")
-    if channel == "phone" and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 5):
-        raise DirectoryError(f"{value!r} is not a phone number (digits, spaces, + ( ) - .)")
-    if channel == "webhook":
-        parts = urlsplit(value)
-        if parts.scheme not in ("https", "http") or not parts.netloc:
-            raise DirectoryError(f"{value!r} is not a web address (https://...)")
-    return value
 
 
 # --- officers --------------------------------------------------------------------------------
@@ -345,7 +310,7 @@ def add_route(
     else:
         raise DirectoryError(f"position must be a whole number from 1, got {position!r}")
     rules.insert(index, rule)
-    _renumber(rules)
+    renumber(rules)
     session.flush()
     return rule
 
@@ -353,7 +318,7 @@ def add_route(
 def move_route(session: Session, rule_id: int, direction: str) -> RoutingRule:
     """Move a rule one place ``up`` (tried earlier) or ``down``."""
     rule = get_route(session, rule_id)
-    _move(list_routes(session), rule, direction)
+    move(list_routes(session), rule, direction)
     session.flush()
     return rule
 
@@ -370,7 +335,7 @@ def delete_route(session: Session, rule_id: int) -> None:
     rule = get_route(session, rule_id)
     rules = [r for r in list_routes(session) if r.id != rule.id]
     session.delete(rule)
-    _renumber(rules)
+    renumber(rules)
     session.flush()
 
 
@@ -388,30 +353,3 @@ def check_match(session: Session, kind: object, match: object) -> str:
     if kind == "place" and value not in PLACE_TYPES and not place_keywords(value):
         raise DirectoryError("a place route needs a location type or words to look for")
     return value
-
-
-# --- shared ----------------------------------------------------------------------------------
-
-
-def check_name(name: object, what: str) -> str:
-    limit = NAME_LIMITS[what]
-    value = " ".join(name.split()) if isinstance(name, str) else ""
-    if not value or len(value) > limit:
-        raise DirectoryError(f"a {what} name is 1-{limit} characters")
-    return value
-
-
-def _renumber(rows: list[RoutingRule] | list[UnitContact]) -> None:
-    for number, row in enumerate(rows, start=1):
-        row.position = number
-
-
-def _move(rows: list[RoutingRule] | list[UnitContact], row: object, direction: str) -> None:
-    if direction not in ("up", "down"):
-        raise DirectoryError(f"direction must be up or down, got {direction!r}")
-    ordered = list(rows)
-    index = ordered.index(row)  # type: ignore[arg-type]
-    target = index - 1 if direction == "up" else index + 1
-    if 0 <= target < len(ordered):
-        ordered[index], ordered[target] = ordered[target], ordered[index]
-    _renumber(ordered)  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ import tomli_w
 from sqlalchemy.orm import Session
 
 from triage import directory_admin as admin
-from triage.directory_admin import DirectoryError
+from triage.directory_checks import DirectoryError, check_address, check_channel, check_name
 from triage.models import Organization, Unit, UnitContact
 
 HEADER = """\
@@ -211,12 +211,12 @@ def _import_contacts(session: Session, unit: Unit, raw: object) -> bool:
     for number, contact in enumerate(raw, start=1):
         try:
             _keys(contact, CONTACT_KEYS, {"name", "channel", "address"})
-            channel = admin.check_channel(contact["channel"])
+            channel = check_channel(contact["channel"])
             wanted.append(
                 (
-                    admin.check_name(contact["name"], "contact"),
+                    check_name(contact["name"], "contact"),
                     channel,
-                    admin.check_address(channel, contact["address"]),
+                    check_address(channel, contact["address"]),
                     _flag(contact, "active", True),
                 )
             )

@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from triage.models import OPEN_STATUSES, STATUSES, TIERS, DeadLetter, QueueItem
+from triage.models import OPEN_STATUSES, STATUSES, TIERS, DeadLetter, Organization, QueueItem
 
 PER_PAGE = 25
 STATUS_FILTERS = {
@@ -141,3 +141,14 @@ def list_dead_letters(session: Session, unit_id: int, page: int) -> Page[DeadLet
         .order_by(DeadLetter.received_at.desc(), DeadLetter.id.desc())
     )
     return _paged(session, query, page)
+
+
+def organization_names(session: Session, items: Sequence[QueueItem]) -> dict[str, str]:
+    """Directory names of the organizations these items are attributed to."""
+    ids = {item.organization_id for item in items if item.organization_id}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Organization.id, Organization.name).where(Organization.id.in_(ids))
+    )
+    return {org_id: name for org_id, name in rows}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tipline.db import make_engine, session_factory
 from tipline.keys import PrivateKey, load_private_keys
 from tipline.settings import Settings
+from triage import policy
 from triage.models import utcnow
 from triage.rules import Rules, load_rules
 
@@ -97,11 +98,18 @@ def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
 
 def init_request_handling(app: Flask) -> None:
     app.teardown_appcontext(_close_db)
+    app.context_processor(lambda: {"policy": policy})
     app.after_request(_security_headers)
     app.register_error_handler(
         CSRFError,
         lambda _e: _error_page(
             400, "Form expired", "The form was out of date. Go back, reload the page and try again."
+        ),
+    )
+    app.register_error_handler(
+        403,
+        lambda _e: _error_page(
+            403, "Not allowed", "Your role does not allow this. Ask an administrator."
         ),
     )
     app.register_error_handler(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import triage
 from tests.triage.helpers import PASSWORD, login
-from tipline import attachments
+from tipline import attachments, referral_schema
 from tipline.db import make_engine, session_factory, transaction
 from tipline.envelope import Purpose, seal
 from tipline.followup_schema import REPLY_SCHEMA_ID, encode_reply
@@ -92,6 +92,42 @@ def report_document(envelope_id: str, contact: dict | None = None, **report: Any
         "channel": "web",
         "report": fields,
         "contact": contact,
+    }
+
+
+@pytest.fixture
+def sealed_referral(unit_key_dirs: dict[str, Path]) -> Callable[..., tuple[str, bytes, dict]]:
+    """``sealed_referral(token=..., filer={...}, behaviors=[...], urgency=..., **referral)``
+    -> (envelope id, envelope, document), sealed to the unit like the portal does."""
+    public = newest_public_key(unit_key_dirs["public"])
+
+    def build(token: str | None = None, filer: dict | None = None, **referral: Any):
+        eid = str(uuid.uuid4())
+        document = referral_document(eid, token=token, filer=filer, **referral)
+        return eid, seal(referral_schema.encode(document), public, Purpose.REPORT), document
+
+    return build
+
+
+def referral_document(
+    envelope_id: str, token: str | None = None, filer: dict | None = None, **referral: Any
+) -> dict:
+    fields = {
+        "what_happened": "A student told classmates about a list of names.",
+        "category": "threat_of_violence",
+        "relation": "counselor",
+        "behaviors": [],
+        "urgency": "routine",
+    } | referral
+    return {
+        "schema": referral_schema.SCHEMA_ID,
+        "kind": "referral",
+        "envelope_id": envelope_id,
+        "submitted_at": "2030-01-06T09:00:00+00:00",
+        "channel": "web",
+        "referral_token": token,
+        "filer": filer or {"name": "Ana Ruiz", "role": "Counselor", "email": "ana@school.example"},
+        "referral": fields,
     }
 
 

@@ -4,9 +4,31 @@ from __future__ import annotations
 
 from flask import Flask
 
-from triage.views import auth, dead_letters, files, health, items, queue, stats
+from triage.views import (
+    admin_organizations,
+    admin_routes,
+    admin_units,
+    auth,
+    dead_letters,
+    files,
+    health,
+    items,
+    queue,
+    stats,
+)
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (auth, queue, items, files, stats, dead_letters, health):
+    for module in (
+        auth,
+        queue,
+        items,
+        files,
+        stats,
+        dead_letters,
+        health,
+        admin_organizations,
+        admin_units,
+        admin_routes,
+    ):
         app.register_blueprint(module.bp)

@@ -1,0 +1,92 @@
+"""Forms of the admin screens and of moving an item (CSRF tokens come from flask-wtf).
+
+Choices that come from the database (units, organizations) are filled in by the views. The
+forms check shape only; ``triage.directory_admin`` checks meaning and says what is wrong.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+
+from tipline.directory import ORGANIZATION_KINDS
+from triage.models import CONTACT_CHANNELS, ROUTE_KINDS
+
+MOVE_REASON_LIMIT = 300
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class DirectionForm(FlaskForm):
+    direction = HiddenField(validators=[AnyOf(["up", "down"])])
+
+
+class OrganizationForm(FlaskForm):
+    slug = StringField(
+        "Id (letters, digits and dashes; used in links and files)",
+        validators=[DataRequired(), Length(max=63)],
+        filters=[_strip],
+    )
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    kind = SelectField("Kind", choices=list(ORGANIZATION_KINDS.items()))
+    parent = SelectField("Part of", choices=[("", "(none)")], validate_choice=False)
+
+
+class OrganizationEditForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    kind = SelectField("Kind", choices=list(ORGANIZATION_KINDS.items()))
+    parent = SelectField("Part of", choices=[("", "(none)")], validate_choice=False)
+    active = BooleanField("Active (listed on the portal; its referral links work)")
+
+
+class UnitForm(FlaskForm):
+    slug = StringField(
+        "Id (letters, digits and dashes)",
+        validators=[DataRequired(), Length(max=40)],
+        filters=[_strip],
+    )
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[_strip])
+
+
+class ContactForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[_strip])
+    channel = SelectField("Channel", choices=[(c, c.capitalize()) for c in CONTACT_CHANNELS])
+    address = StringField(
+        "Address (email, https:// web address, or phone number)",
+        validators=[DataRequired(), Length(max=300)],
+        filters=[_strip],
+    )
+
+
+class OfficerUnitForm(FlaskForm):
+    unit = SelectField("Unit", choices=[], validate_choice=False)
+
+
+class RouteForm(FlaskForm):
+    kind = SelectField("Kind", choices=[(k, k.capitalize()) for k in ROUTE_KINDS])
+    match = StringField("Match", validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    unit = SelectField("Send to unit", choices=[], validate_choice=False)
+    position = IntegerField(
+        "Position (empty: last)", validators=[Optional(), NumberRange(min=1, max=10000)]
+    )
+
+
+class MoveItemForm(FlaskForm):
+    unit = SelectField("Move to unit", choices=[], validate_choice=False)
+    reason = TextAreaField(
+        "Why (kept in the audit trail and shown with the item)",
+        validators=[
+            InputRequired("Say why the item moves."),
+            DataRequired("Say why the item moves."),
+            Length(max=MOVE_REASON_LIMIT),
+        ],
+        filters=[_strip],
+        render_kw={"rows": 2, "maxlength": MOVE_REASON_LIMIT},
+    )
