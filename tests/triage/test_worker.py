@@ -7,10 +7,13 @@ from pathlib import Path
 from rq.job import JobStatus
 from sqlalchemy import select
 
+from tipline import directory
 from tipline.queue_contract import (
     ACK_STORED,
     INTAKE_QUEUE,
     PORTAL_QUEUE,
+    RECORD_ACKNOWLEDGEMENT,
+    STORE_DIRECTORY,
     enqueue_ingest,
     queue,
 )
@@ -27,9 +30,13 @@ def test_burst_worker_ingests_and_acknowledges(
     with sessions() as session:
         item = session.scalars(select(QueueItem)).one()
         assert (item.envelope_id, item.tier) == (envelope_id, "P3")
-    (ack,) = queue(PORTAL_QUEUE, redis_conn).get_jobs()
+    jobs = queue(PORTAL_QUEUE, redis_conn).get_jobs()
+    (ack,) = [job for job in jobs if job.func_name == RECORD_ACKNOWLEDGEMENT]
     assert ack.args == [envelope_id, ACK_STORED]
     assert len(queue(INTAKE_QUEUE, redis_conn)) == 0
+    # The burst also published the directory once, for the portal's forms.
+    (published,) = [job for job in jobs if job.func_name == STORE_DIRECTORY]
+    assert directory.decode(published.args[0])["organizations"] == []
 
 
 def test_worker_refuses_a_function_outside_its_allowlist(
