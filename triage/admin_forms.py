@@ -6,6 +6,9 @@ forms check shape only; ``triage.directory_admin`` checks meaning and says what 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
@@ -14,6 +17,18 @@ from tipline.directory import ORGANIZATION_KINDS
 from triage.models import CONTACT_CHANNELS, ROUTE_KINDS
 
 MOVE_REASON_LIMIT = 300
+
+try:  # WTForms 3.3 wants SelectChoice objects and deprecates (value, label) tuples.
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+
+def options(pairs: Iterable[tuple[str, str]]) -> list[Any]:
+    """Choices for a ``SelectField`` from ``(value, label)`` pairs."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
 
 
 def _strip(value: object) -> object:
@@ -35,14 +50,14 @@ class OrganizationForm(FlaskForm):
         filters=[_strip],
     )
     name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[_strip])
-    kind = SelectField("Kind", choices=list(ORGANIZATION_KINDS.items()))
-    parent = SelectField("Part of", choices=[("", "(none)")], validate_choice=False)
+    kind = SelectField("Kind", choices=options(ORGANIZATION_KINDS.items()))
+    parent = SelectField("Part of", choices=options([("", "(none)")]), validate_choice=False)
 
 
 class OrganizationEditForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[_strip])
-    kind = SelectField("Kind", choices=list(ORGANIZATION_KINDS.items()))
-    parent = SelectField("Part of", choices=[("", "(none)")], validate_choice=False)
+    kind = SelectField("Kind", choices=options(ORGANIZATION_KINDS.items()))
+    parent = SelectField("Part of", choices=options([("", "(none)")]), validate_choice=False)
     active = BooleanField("Active (listed on the portal; its referral links work)")
 
 
@@ -57,7 +72,7 @@ class UnitForm(FlaskForm):
 
 class ContactForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[_strip])
-    channel = SelectField("Channel", choices=[(c, c.capitalize()) for c in CONTACT_CHANNELS])
+    channel = SelectField("Channel", choices=options((c, c.capitalize()) for c in CONTACT_CHANNELS))
     address = StringField(
         "Address (email, https:// web address, or phone number)",
         validators=[DataRequired(), Length(max=300)],
@@ -70,7 +85,7 @@ class OfficerUnitForm(FlaskForm):
 
 
 class RouteForm(FlaskForm):
-    kind = SelectField("Kind", choices=[(k, k.capitalize()) for k in ROUTE_KINDS])
+    kind = SelectField("Kind", choices=options((k, k.capitalize()) for k in ROUTE_KINDS))
     match = StringField("Match", validators=[DataRequired(), Length(max=200)], filters=[_strip])
     unit = SelectField("Send to unit", choices=[], validate_choice=False)
     position = IntegerField(

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from tipline.directory import ORGANIZATION_KINDS
 from triage import directory_admin as admin
 from triage.access import admin_required
-from triage.admin_forms import ActionForm, OrganizationEditForm, OrganizationForm
+from triage.admin_forms import ActionForm, OrganizationEditForm, OrganizationForm, options
 from triage.directory_admin import DirectoryError
 from triage.views.admin_common import changed, failed, found
 from triage.web import db, web
@@ -125,11 +125,14 @@ def _posted() -> bool:
 
 
 def _parent_choices(exclude: str | None = None) -> list[tuple[str, str]]:
-    return [("", "(none)")] + [
-        (org.id, f"{org.name} ({org.id})")
-        for org in admin.list_organizations(db())
-        if org.id != exclude
-    ]
+    return options(
+        [("", "(none)")]
+        + [
+            (org.id, f"{org.name} ({org.id})")
+            for org in admin.list_organizations(db())
+            if org.id != exclude
+        ]
+    )
 
 
 def _list_page(form: OrganizationForm, error: str | None) -> str:

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from tipline.report_schema import CATEGORIES
 from triage import directory_admin as admin
 from triage.access import admin_required
-from triage.admin_forms import ActionForm, DirectionForm, RouteForm
+from triage.admin_forms import ActionForm, DirectionForm, RouteForm, options
 from triage.directory_admin import DirectoryError
 from triage.routing import PLACE_TYPES
 from triage.views.admin_common import changed, failed
@@ -23,7 +23,7 @@ bp = Blueprint("admin_routes", __name__, url_prefix="/admin")
 @admin_required
 def index() -> Response | tuple[str, int]:
     form = RouteForm()
-    form.unit.choices = [(u.slug, u.name) for u in admin.list_units(db())]
+    form.unit.choices = options((u.slug, u.name) for u in admin.list_units(db()))
     error = None
     if form.validate_on_submit():
         try:

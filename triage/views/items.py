@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from tipline.report_schema import CATEGORIES
 from triage import conversation, messages, moves, policy
 from triage.access import deny, login_required
-from triage.admin_forms import MoveItemForm
+from triage.admin_forms import MoveItemForm, options
 from triage.directory_admin import DirectoryError, list_units
 from triage.forms import MessageForm
 from triage.items import NOT_GIVEN, item_for_officer, open_for_officer
@@ -73,7 +73,7 @@ def move(item_id: int) -> Response:
 
 
 def _move_choices(item: QueueItem) -> list[tuple[str, str]]:
-    return [(u.slug, u.name) for u in list_units(db()) if u.id != item.unit_id]
+    return options((u.slug, u.name) for u in list_units(db()) if u.id != item.unit_id)
 
 
 def _item_or_404(item_id: int) -> QueueItem:
