@@ -199,6 +199,8 @@ class QueueItem(Base):
         CheckConstraint(f"kind IN {ITEM_KINDS!r}", name="kind"),
         # The queue: a unit's items (optionally of one status) by tier, then due time.
         Index("ix_queue_items_unit_status_tier_due", "unit_id", "status", "tier", "due_at"),
+        # Items whose reporter replied (the queue page counts them): without it, a full scan.
+        Index("ix_queue_items_unit_unread", "unit_id", "unread_replies"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

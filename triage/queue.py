@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, func, select, union_all
 from sqlalchemy.orm import Session
 
 from triage.models import OPEN_STATUSES, STATUSES, TIERS, DeadLetter, Organization, QueueItem
 
 PER_PAGE = 25
+# Counts on the queue page stop here ("1000+"), so that the page costs about the same with a
+# thousand or a million stored items (bench/queue_scale.py).
+COUNT_CAP = 1000
 STATUS_FILTERS = {
     "open": "Open (new and in review)",
     "new": "New",
@@ -51,11 +54,26 @@ class QueueFilters:
 
 
 @dataclass(frozen=True)
+class Count:
+    """A count that stopped at a cap: ``more`` means "at least ``value``". Shows as "1000+"."""
+
+    value: int
+    more: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.value}+" if self.more else str(self.value)
+
+    def __bool__(self) -> bool:
+        return self.value > 0
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     rows: Sequence[T]
     number: int
     total: int
     per_page: int = PER_PAGE
+    more: bool = False  # ``total`` is where counting stopped: there are more rows
 
     @property
     def pages(self) -> int:
@@ -95,33 +113,108 @@ def _paged(session: Session, query: Select[tuple[T]], page: int) -> Page[T]:
     return Page(rows=rows, number=number, total=total or 0)
 
 
-def list_items(session: Session, unit_id: int, filters: QueueFilters) -> Page[QueueItem]:
-    """The unit's items, most urgent tier first, then earliest due."""
-    query = select(QueueItem).where(QueueItem.unit_id == unit_id)
+def _count_below(query: Select[tuple[T]], cap: int) -> Select[tuple[int]]:
+    """How many rows ``query`` has, counting no further than ``cap + 1``."""
+    return select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery())
+
+
+def _capped(value: int, cap: int) -> Count:
+    return Count(min(value, cap), value > cap)
+
+
+def _statuses(filters: QueueFilters) -> tuple[str, ...]:
     if filters.status == "open":
-        query = query.where(QueueItem.status.in_(OPEN_STATUSES))
-    elif filters.status in STATUSES:
-        query = query.where(QueueItem.status == filters.status)
-    elif filters.status == "replied":
+        return OPEN_STATUSES
+    if filters.status == "all":
+        return STATUSES
+    if filters.status in STATUSES:
+        return (filters.status,)
+    return ()
+
+
+def list_items(session: Session, unit_id: int, filters: QueueFilters) -> Page[QueueItem]:
+    """The unit's items, most urgent tier first, then earliest due.
+
+    Each status is read in the order of the queue index, only as far as the page needs, and
+    the total is counted up to a cap (ten pages past this one, at least ``COUNT_CAP``), so a
+    page costs about the same with a thousand or a million items.
+    """
+    query = select(QueueItem).where(QueueItem.unit_id == unit_id)
+    statuses = _statuses(filters)
+    if filters.status == "replied":
         query = query.where(QueueItem.unread_replies > 0)
     if filters.tier:
         query = query.where(QueueItem.tier == filters.tier)
-    query = query.order_by(QueueItem.tier, QueueItem.due_at, QueueItem.id)
-    return _paged(session, query, filters.page)
-
-
-def open_counts(session: Session, unit_id: int, now: datetime) -> dict[str, dict[str, int]]:
-    """Per tier: open items and how many of them are overdue."""
-    counts = {tier: {"open": 0, "overdue": 0} for tier in TIERS}
-    overdue = func.sum(case((QueueItem.due_at < now, 1), else_=0))
-    query = (
-        select(QueueItem.tier, func.count(), overdue)
-        .where(QueueItem.unit_id == unit_id, QueueItem.status.in_(OPEN_STATUSES))
-        .group_by(QueueItem.tier)
+    counted = query.where(QueueItem.status.in_(statuses)) if statuses else query
+    cap = max(COUNT_CAP, (filters.page + 10) * PER_PAGE)
+    total = _capped(
+        session.scalar(_count_below(counted.with_only_columns(QueueItem.id), cap)) or 0, cap
     )
-    for tier, total, late in session.execute(query):
-        counts[tier] = {"open": total, "overdue": int(late or 0)}
-    return counts
+    pages = max(1, -(-total.value // PER_PAGE))
+    number = min(filters.page, pages)
+    offset = (number - 1) * PER_PAGE
+    if len(statuses) > 1:
+        rows = _merged_page(session, query, statuses, offset)
+    else:
+        single = query.where(QueueItem.status == statuses[0]) if statuses else query
+        order = (QueueItem.tier, QueueItem.due_at, QueueItem.id)
+        rows = session.scalars(single.order_by(*order).limit(PER_PAGE).offset(offset)).all()
+    return Page(rows=rows, number=number, total=total.value, more=total.more)
+
+
+def _merged_page(
+    session: Session, query: Select[tuple[QueueItem]], statuses: tuple[str, ...], offset: int
+) -> list[QueueItem]:
+    """One page across several statuses: the first ``offset + PER_PAGE`` of each status in
+    queue order (an index range each), merged. ``status IN (...)`` ordered by tier would sort
+    every matching row instead."""
+    order = (QueueItem.tier, QueueItem.due_at, QueueItem.id)
+    keys = query.with_only_columns(QueueItem.id, QueueItem.tier, QueueItem.due_at)
+    parts = [
+        select(
+            keys.where(QueueItem.status == status)
+            .order_by(*order)
+            .limit(offset + PER_PAGE)
+            .subquery()
+        )
+        for status in statuses
+    ]
+    merged = union_all(*parts).subquery()
+    ids = list(
+        session.scalars(
+            select(merged.c.id)
+            .order_by(merged.c.tier, merged.c.due_at, merged.c.id)
+            .limit(PER_PAGE)
+            .offset(offset)
+        )
+    )
+    found = {
+        item.id: item for item in session.scalars(select(QueueItem).where(QueueItem.id.in_(ids)))
+    }
+    return [found[item_id] for item_id in ids if item_id in found]
+
+
+def open_counts(session: Session, unit_id: int, now: datetime) -> dict[str, dict[str, Count]]:
+    """Per tier: open items and how many of them are overdue, each counted up to
+    ``COUNT_CAP`` (one round trip; each count an index range)."""
+    open_items = select(QueueItem.id).where(
+        QueueItem.unit_id == unit_id, QueueItem.status.in_(OPEN_STATUSES)
+    )
+    columns: list[ColumnElement[int]] = []
+    for tier in TIERS:
+        in_tier = open_items.where(QueueItem.tier == tier)
+        columns.append(_count_below(in_tier, COUNT_CAP).scalar_subquery())
+        columns.append(
+            _count_below(in_tier.where(QueueItem.due_at < now), COUNT_CAP).scalar_subquery()
+        )
+    values = session.execute(select(*columns)).one()
+    return {
+        tier: {
+            "open": _capped(int(values[2 * n] or 0), COUNT_CAP),
+            "overdue": _capped(int(values[2 * n + 1] or 0), COUNT_CAP),
+        }
+        for n, tier in enumerate(TIERS)
+    }
 
 
 def unread_reply_count(session: Session, unit_id: int) -> int:
