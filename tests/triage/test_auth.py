@@ -147,3 +147,30 @@ def test_security_headers(client, logged_in) -> None:
         assert headers["X-Frame-Options"] == "DENY"
     assert client.get("/queue").headers["Cache-Control"] == "no-store"
     assert client.get("/static/triage.css").status_code == 200
+
+
+def test_repeated_failures_lock_the_account_for_a_while(client, officer, redis_conn) -> None:
+    from triage import login_throttle
+
+    for _ in range(login_throttle.MAX_FAILURES):
+        assert login(client, officer, "wrong password!!").status_code == 200
+    # Now even the right password is refused, before it is checked, with a time to wait.
+    refused = login(client, officer)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= login_throttle.WINDOW_SECONDS
+    assert "Too many failed attempts" in refused.get_data(as_text=True)
+    assert client.get("/queue").status_code == 302
+    # The counter is keyed by a hash: the username itself is not in Redis.
+    assert not [k for k in redis_conn.keys("*") if officer.encode() in k]
+    # Another account is not affected; when the window passes, the right password works.
+    redis_conn.delete(*redis_conn.keys("tipline:triage:login-failures:*"))
+    assert login(client, officer).status_code == 302
+
+
+def test_a_successful_login_clears_earlier_failures(client, officer, redis_conn) -> None:
+    from triage import login_throttle
+
+    for _ in range(login_throttle.MAX_FAILURES - 1):
+        login(client, officer, "wrong password!!")
+    assert login(client, officer).status_code == 302
+    assert redis_conn.keys("tipline:triage:login-failures:*") == []

@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from triage import login_throttle
 from triage.access import current_officer, safe_next
 from triage.audit import record
 from triage.forms import LoginForm
@@ -24,6 +25,12 @@ def login() -> Response | str:
     failed = False
     if form.validate_on_submit():
         context = web()
+        username = form.username.data or ""
+        wait = login_throttle.retry_after(context.redis, username)
+        if wait:
+            log.info("officer login refused: too many failures")
+            page = render_template("triage/login.html", form=form, failed=False, wait=wait)
+            return Response(page, status=429, headers={"Retry-After": str(wait)})
         officer = authenticate(
             db(),
             form.username.data or "",
@@ -32,11 +39,13 @@ def login() -> Response | str:
             now=context.clock(),
         )
         if officer is not None:
+            login_throttle.clear(context.redis, username)
             record(db(), "login", officer_id=officer.id, at=context.clock())
             db().commit()
             _server_session().log_in(officer.id)
             return redirect(safe_next(request.args.get("next")) or url_for("queue.index"))
         failed = True
+        login_throttle.record_failure(context.redis, username)
         log.info("officer login failed")  # no username: it may be a mistyped password
     return render_template("triage/login.html", form=form, failed=failed)
 
