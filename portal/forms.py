@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.form_helpers import (
     PICK_CATEGORY,
     PICK_ONE,
-    YES_NO_ORDER,
     OneOf,
     add_errors,
     at_most,
@@ -26,13 +24,12 @@ from portal.form_helpers import (
     contact_problems,
     strip,
 )
+from portal.place_fields import PlaceTimeSafetyForm
 from tipline.report_schema import (
     CATEGORIES,
     HOW_KNOWN,
     LIMITS,
-    LOCATION_TYPES,
     ORGANIZATION_SCHEMA,
-    YES_NO_UNSURE,
 )
 
 ANONYMOUS = "anonymous"
@@ -48,7 +45,7 @@ def _limit(name: str) -> Length:
     return at_most(LIMITS[name])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PlaceTimeSafetyForm):
     what_happened = TextAreaField(
         "What happened, or what are you worried about?",
         filters=[strip],
@@ -68,37 +65,6 @@ class ReportForm(FlaskForm):
         "Which school, workplace or organization is this about?",
         filters=[strip],
         validators=[at_most(ORGANIZATION_NAME_MAX)],
-    )
-    location_type = SelectField(
-        "Where is this happening?",
-        choices=choices(LOCATION_TYPES),
-        default="",
-        validate_choice=False,
-        validators=[OneOf(LOCATION_TYPES, PICK_ONE)],
-    )
-    location = StringField(
-        "Name of the place, if you know it",
-        filters=[strip],
-        validators=[_limit("location")],
-    )
-    when = StringField(
-        "When did it happen, or when might it happen?",
-        filters=[strip],
-        validators=[_limit("when")],
-    )
-    danger_now = RadioField(
-        "Is someone in danger right now?",
-        choices=choices(YES_NO_UNSURE, YES_NO_ORDER),
-        default="unsure",
-        validate_choice=False,
-        validators=[OneOf(YES_NO_UNSURE, PICK_ONE)],
-    )
-    weapons_access = RadioField(
-        "Does the person have access to weapons?",
-        choices=choices(YES_NO_UNSURE, YES_NO_ORDER),
-        default="unsure",
-        validate_choice=False,
-        validators=[OneOf(YES_NO_UNSURE, PICK_ONE)],
     )
     how_known = SelectField(
         "How do you know about this?",

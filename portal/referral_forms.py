@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     RadioField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -23,8 +21,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.form_helpers import (
     PICK_CATEGORY,
-    PICK_ONE,
-    YES_NO_ORDER,
     EachOneOf,
     OneOf,
     add_errors,
@@ -33,8 +29,9 @@ from portal.form_helpers import (
     contact_problems,
     strip,
 )
+from portal.place_fields import PlaceTimeSafetyForm
 from tipline.referral_schema import BEHAVIORS, REFERRAL_LIMITS, RELATIONS, URGENCY
-from tipline.report_schema import CATEGORIES, LOCATION_TYPES, YES_NO_UNSURE
+from tipline.report_schema import CATEGORIES
 
 # One line under each checklist item: what it looks like in practice.
 BEHAVIOR_HINTS: dict[str, str] = {
@@ -61,7 +58,7 @@ def _limit(name: str) -> Length:
     return at_most(REFERRAL_LIMITS[name])
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(PlaceTimeSafetyForm):
     # --- the filer -----------------------------------------------------------------------
     filer_name = StringField(
         "Your name",
@@ -135,33 +132,6 @@ class ReferralForm(FlaskForm):
         choices=choices(URGENCY, _URGENCY_ORDER),
         validate_choice=False,
         validators=[OneOf(URGENCY, "Please choose how urgent this is.")],
-    )
-    danger_now = RadioField(
-        "Is someone in danger right now?",
-        choices=choices(YES_NO_UNSURE, YES_NO_ORDER),
-        default="unsure",
-        validate_choice=False,
-        validators=[OneOf(YES_NO_UNSURE, PICK_ONE)],
-    )
-    weapons_access = RadioField(
-        "Does the person have access to weapons?",
-        choices=choices(YES_NO_UNSURE, YES_NO_ORDER),
-        default="unsure",
-        validate_choice=False,
-        validators=[OneOf(YES_NO_UNSURE, PICK_ONE)],
-    )
-    location_type = SelectField(
-        "Where is this happening?",
-        choices=choices(LOCATION_TYPES),
-        default="",
-        validate_choice=False,
-        validators=[OneOf(LOCATION_TYPES, PICK_ONE)],
-    )
-    location = StringField("Name of the place", filters=[strip], validators=[_limit("location")])
-    when = StringField(
-        "When did it happen, or when might it happen?",
-        filters=[strip],
-        validators=[_limit("when")],
     )
 
     def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
