@@ -1,6 +1,6 @@
 """Index for the queue page's count of items with unread replies.
 
-Revision ID: triage_0002
+Revision ID: triage_0005
 Revises: triage_0004
 Create Date: 2026-11-23
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "triage_0002"
+revision: str = "triage_0005"
 down_revision: str | Sequence[str] | None = "triage_0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
