@@ -186,6 +186,9 @@ def env_vars(
         "PORTAL_SECRET_KEY": "test-portal-secret-" + uuid.uuid4().hex,
         "TRIAGE_SECRET_KEY": "test-triage-secret-" + uuid.uuid4().hex,
         "TIPLINE_RECEIPT_PEPPER": "test-pepper-" + uuid.uuid4().hex,
+        "TIPLINE_AUDIT_KEY": "test-audit-key-" + uuid.uuid4().hex,
+        "TIPLINE_BLIND_INDEX_KEY": "test-blind-index-key-" + uuid.uuid4().hex,
+        "TIPLINE_WEBHOOK_SECRET": "test-webhook-secret-" + uuid.uuid4().hex,
         # Cheap key derivation in tests; production defaults are checked in tests/tipline.
         "TIPLINE_RECEIPT_ARGON2_MEMORY_KIB": "64",
         "TIPLINE_RECEIPT_ARGON2_ITERATIONS": "1",

@@ -62,9 +62,35 @@ VARIABLES: dict[str, str] = {
     "TIPLINE_DIRECTORY_PUBLISH_SECONDS": "how often triage re-publishes the directory (300)",
     "TIPLINE_PORTAL_URL": "public address of the portal, for referral links (http://127.0.0.1:5000)",
     "TIPLINE_PROXY_HOPS": "trusted reverse proxies in front of the portal (0)",
+    "TIPLINE_AUDIT_KEY": "secret key of the audit log's hash chain (triage only)",
+    "TIPLINE_BLIND_INDEX_KEY": "secret key of the related-report blind indexes (triage only)",
+    "TIPLINE_WEBHOOK_SECRET": "secret that signs webhook notifications (triage only)",
+    "TIPLINE_TRIAGE_URL": "address of the officers' app, for links in notifications"
+    " (http://127.0.0.1:5001)",
+    "TIPLINE_CLAIM_MINUTES": "how long an officer's claim on an item lasts unless renewed (30)",
+    "TIPLINE_SCHEDULER_INTERVAL_SECONDS": "how often the intake worker runs the SLA and paging"
+    " clock (30)",
+    "TIPLINE_SLA_WARNING_PERCENT": "flag an open item when this share of its time is left (25)",
+    "TIPLINE_PAGE_ACK_MINUTES": "minutes to wait for an acknowledgement before paging the next"
+    " on-call contact (5)",
+    "TIPLINE_NOTIFY_MAX_ATTEMPTS": "delivery attempts per notification before it is failed (8)",
+    "TIPLINE_SMTP_HOST": "SMTP server for email notifications (empty: written to the console)",
+    "TIPLINE_SMTP_PORT": "SMTP port (587)",
+    "TIPLINE_SMTP_USERNAME": "SMTP login (empty: no login)",
+    "TIPLINE_SMTP_PASSWORD": "SMTP password",
+    "TIPLINE_SMTP_STARTTLS": "use STARTTLS with the SMTP server: true (default) or false",
+    "TIPLINE_SMTP_FROM": "sender address of email notifications (tipline@localhost)",
+    "TIPLINE_SMS_WEBHOOK_URL": "SMS gateway webhook for phone contacts (empty: console)",
 }
 
-_SECRET_NAMES = ("PORTAL_SECRET_KEY", "TRIAGE_SECRET_KEY", "TIPLINE_RECEIPT_PEPPER")
+_SECRET_NAMES = (
+    "PORTAL_SECRET_KEY",
+    "TRIAGE_SECRET_KEY",
+    "TIPLINE_RECEIPT_PEPPER",
+    "TIPLINE_AUDIT_KEY",
+    "TIPLINE_BLIND_INDEX_KEY",
+    "TIPLINE_WEBHOOK_SECRET",
+)
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -109,6 +135,22 @@ class Settings:
     outbox_retention_hours: int = 24
     directory_publish_seconds: int = 300
     portal_url: str = "http://127.0.0.1:5000"
+    audit_key: bytes | None = None
+    blind_index_key: bytes | None = None
+    webhook_secret: bytes | None = None
+    triage_url: str = "http://127.0.0.1:5001"
+    claim_minutes: int = 30
+    scheduler_interval_seconds: int = 30
+    sla_warning_percent: int = 25
+    page_ack_minutes: int = 5
+    notify_max_attempts: int = 8
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_from: str = "tipline@localhost"
+    sms_webhook_url: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -137,6 +179,9 @@ class Settings:
                 "REDIS_URL": self.redis_url,
                 "TIPLINE_PRIVATE_KEY_DIR": self.private_key_dir,
                 "TRIAGE_SECRET_KEY": self.triage_secret_key,
+                "TIPLINE_AUDIT_KEY": self.audit_key,
+                "TIPLINE_BLIND_INDEX_KEY": self.blind_index_key,
+                "TIPLINE_WEBHOOK_SECRET": self.webhook_secret,
             },
         )
         return self
@@ -162,6 +207,17 @@ def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 0) 
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 def _dev_secrets(data_dir: Path) -> dict[str, str]:
@@ -217,6 +273,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         return None if production else f"sqlite:///{data_dir / filename}"
 
     pepper = secret_values["TIPLINE_RECEIPT_PEPPER"]
+
+    def secret_bytes(name: str) -> bytes | None:
+        value = secret_values[name]
+        return value.encode() if value else None
+
     rules = env.get("TIPLINE_RULES_PATH")
     return Settings(
         env=mode,
@@ -254,4 +315,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         outbox_retention_hours=_int(env, "TIPLINE_OUTBOX_RETENTION_HOURS", 24),
         directory_publish_seconds=_int(env, "TIPLINE_DIRECTORY_PUBLISH_SECONDS", 300, 5),
         portal_url=(env.get("TIPLINE_PORTAL_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        audit_key=secret_bytes("TIPLINE_AUDIT_KEY"),
+        blind_index_key=secret_bytes("TIPLINE_BLIND_INDEX_KEY"),
+        webhook_secret=secret_bytes("TIPLINE_WEBHOOK_SECRET"),
+        triage_url=(env.get("TIPLINE_TRIAGE_URL") or "http://127.0.0.1:5001").rstrip("/"),
+        claim_minutes=_int(env, "TIPLINE_CLAIM_MINUTES", 30, 1),
+        scheduler_interval_seconds=_int(env, "TIPLINE_SCHEDULER_INTERVAL_SECONDS", 30, 1),
+        sla_warning_percent=_int(env, "TIPLINE_SLA_WARNING_PERCENT", 25, 0),
+        page_ack_minutes=_int(env, "TIPLINE_PAGE_ACK_MINUTES", 5, 1),
+        notify_max_attempts=_int(env, "TIPLINE_NOTIFY_MAX_ATTEMPTS", 8, 1),
+        smtp_host=env.get("TIPLINE_SMTP_HOST") or "",
+        smtp_port=_int(env, "TIPLINE_SMTP_PORT", 587, 1),
+        smtp_username=env.get("TIPLINE_SMTP_USERNAME") or "",
+        smtp_password=env.get("TIPLINE_SMTP_PASSWORD") or "",
+        smtp_starttls=_bool(env, "TIPLINE_SMTP_STARTTLS", True),
+        smtp_from=env.get("TIPLINE_SMTP_FROM") or "tipline@localhost",
+        sms_webhook_url=env.get("TIPLINE_SMS_WEBHOOK_URL") or "",
     )

@@ -134,6 +134,8 @@ def ingest_report(
         organization_id=destination.organization_id,
         verified=verified,
         tier=result.tier,
+        scored_tier=result.tier,
+        channel=str(document.get("channel") or "web")[:20],
         category=fields_of(document)["category"],
         received_at=received_at,
         due_at=result.due_at,

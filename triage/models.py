@@ -47,6 +47,23 @@ OPEN_STATUSES = ("new", "in_review")
 DIRECTIONS = ("to_reporter", "from_reporter")
 ITEM_KINDS = ("report", "referral")
 CONTACT_CHANNELS = ("email", "webhook", "phone")
+# What a contact is for: the on-call list paged for life-safety items, or the supervisors an
+# item past its due time is escalated to.
+CONTACT_PURPOSES = ("on_call", "supervisor")
+# Dispositions (``triage.dispositions`` holds their labels and required fields).
+DISPOSITIONS = (
+    "emergency_response",
+    "open_case",
+    "refer_partner",
+    "monitor",
+    "no_further_action",
+)
+# Why an alert exists: a life-safety item pages the on-call list; the SLA clock warns before
+# an item's due time and escalates to supervisors after it.
+ALERT_KINDS = ("life_safety", "sla_warning", "sla_breach")
+ALERT_STATUSES = ("paging", "acknowledged", "exhausted", "done")
+NOTIFICATION_STATUSES = ("pending", "sent", "failed")
+LINK_SOURCES = ("auto", "manual")
 ROUTE_KINDS = ("organization", "place", "category")
 
 DEFAULT_UNIT_SLUG = "default"
@@ -102,7 +119,10 @@ class UnitContact(Base):
     report must reach a person."""
 
     __tablename__ = "unit_contacts"
-    __table_args__ = (CheckConstraint(f"channel IN {CONTACT_CHANNELS!r}", name="channel"),)
+    __table_args__ = (
+        CheckConstraint(f"channel IN {CONTACT_CHANNELS!r}", name="channel"),
+        CheckConstraint(f"purpose IN {CONTACT_PURPOSES!r}", name="purpose"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
@@ -112,6 +132,7 @@ class UnitContact(Base):
     address: Mapped[str] = mapped_column(String(300))  # an email, a webhook URL, a phone number
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    purpose: Mapped[str] = mapped_column(String(20), default="on_call", server_default="on_call")
 
     unit: Mapped[Unit] = relationship(back_populates="contacts")
 
@@ -232,6 +253,27 @@ class QueueItem(Base):
     reporter_replied_at: Mapped[datetime | None] = mapped_column()
     # the portal said the reporter's receipt has expired: nothing more can reach them.
     reporter_unreachable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # How the report came in (the document's ``channel``: "web" today), for the dashboard.
+    channel: Mapped[str] = mapped_column(String(20), default="web", server_default="web")
+
+    # --- the workflow (``triage.workflow``) -----------------------------------------------
+    # The tier the rules gave at intake; ``tier`` may differ (related reports raised it, or a
+    # supervisor set it). With ``tier_overridden`` the automatic score no longer changes it.
+    scored_tier: Mapped[str | None] = mapped_column(String(2))
+    tier_overridden: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The claim: one officer works the item until the lease runs out or they release it.
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    claim_expires_at: Mapped[datetime | None] = mapped_column()
+    first_reviewed_at: Mapped[datetime | None] = mapped_column()  # first claim
+    decided_at: Mapped[datetime | None] = mapped_column()  # the latest disposition
+    closed_at: Mapped[datetime | None] = mapped_column()
+    disposition: Mapped[str | None] = mapped_column(String(40))  # the latest, see DISPOSITIONS
+    review_on: Mapped[datetime | None] = mapped_column()  # "monitor": when to look again
+    # The SLA clock (``triage.sla``): set once, by the job that warned or escalated.
+    warned_at: Mapped[datetime | None] = mapped_column()
+    escalated_at: Mapped[datetime | None] = mapped_column()
+
+    claimed_by: Mapped[Officer | None] = relationship(foreign_keys=[claimed_by_id])
 
 
 class Message(Base):
@@ -302,7 +344,12 @@ class DeadLetter(Base):
 
 
 class AuditEvent(Base):
-    """Who did what to which item, and when. ``officer_id`` is empty for the system."""
+    """Who did what to which item, and when. ``officer_id`` is empty for the system.
+
+    Append-only and hash-chained (``triage.audit``): ``seq`` numbers the events without gaps,
+    and ``hash`` is a keyed hash over the event and the previous event's hash, so an edited or
+    deleted row breaks the chain (``tipline audit verify``).
+    """
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_item_at", "item_id", "at"),)
@@ -313,6 +360,148 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     item_id: Mapped[int | None] = mapped_column(ForeignKey("queue_items.id"))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # small, never content
+    seq: Mapped[int | None] = mapped_column(unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The end of the audit chain (one row, id 1): the last ``seq`` and its ``hash``. Appending
+    locks this row first, so events are chained one at a time on every backend."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Decision(Base):
+    """A disposition recorded by an officer. The structured fields (``detail``: the partner
+    kind, the review date, why no further action...) are in clear for the dashboard; the
+    officer's note is sealed to the unit's key like the report itself."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint(f"disposition IN {DISPOSITIONS!r}", name="disposition"),
+        Index("ix_decisions_item_at", "item_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id"))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    at: Mapped[datetime] = mapped_column()
+    disposition: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # choices and dates, no prose
+    sealed_note: Mapped[bytes | None] = mapped_column(LargeBinary)  # the unit's key opens it
+    note_key_id: Mapped[str | None] = mapped_column(String(80))
+
+    officer: Mapped[Officer] = relationship(lazy="joined")
+
+
+class Alert(Base):
+    """Someone must look at an item now: a life-safety page worked down the on-call list until
+    acknowledged, or an SLA warning or breach escalation. At most one alert of each kind per
+    item (the unique index makes "exactly once" hold across restarts and concurrent jobs)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ALERT_KINDS!r}", name="kind"),
+        CheckConstraint(f"status IN {ALERT_STATUSES!r}", name="status"),
+        Index("uq_alerts_item_kind", "item_id", "kind", unique=True),
+        Index("ix_alerts_status_next", "status", "next_step_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="paging")
+    created_at: Mapped[datetime] = mapped_column()
+    # The call list: the position of the contact last notified, and when to go on to the next.
+    position: Mapped[int] = mapped_column(default=0)
+    next_step_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+
+
+class Notification(Base):
+    """One message to one contact (email, webhook or phone), with its delivery attempts.
+    Carries no report content: only the item's number, tier and a link. The acknowledgement
+    link's token is kept as a SHA-256 only."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(f"status IN {NOTIFICATION_STATUSES!r}", name="status"),
+        Index("ix_notifications_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a UUID
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("unit_contacts.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(300))  # the contact's, when it was sent
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(300))  # never content
+    ack_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    alert: Mapped[Alert] = relationship()
+
+
+class ItemLink(Base):
+    """Two related items (``item_a_id`` < ``item_b_id``). ``reasons`` names what matched
+    ("person", "handle", "phone", "email", "place", "text") and never the value. A link removed
+    by hand keeps its row (``removed_at``) so automatic linking does not bring it back."""
+
+    __tablename__ = "item_links"
+    __table_args__ = (
+        CheckConstraint(f"source IN {LINK_SOURCES!r}", name="source"),
+        CheckConstraint("item_a_id < item_b_id", name="ordered"),
+        Index("uq_item_links_pair", "item_a_id", "item_b_id", unique=True),
+        Index("ix_item_links_b", "item_b_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_a_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id"))
+    item_b_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id"))
+    source: Mapped[str] = mapped_column(String(10))
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    removed_at: Mapped[datetime | None] = mapped_column()
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+
+
+class BlindIndex(Base):
+    """A keyed HMAC of one normalized identifier found in an item (a person's name, a handle, a
+    phone number, an email address, a place). Equal digests mean the same identifier; the
+    identifier itself is not stored and cannot be recomputed without the key."""
+
+    __tablename__ = "blind_indexes"
+    __table_args__ = (
+        Index("ix_blind_indexes_kind_digest", "kind", "digest"),
+        Index("uq_blind_indexes_item_kind_digest", "item_id", "kind", "digest", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class TextSignature(Base):
+    """A keyed MinHash signature of an item's narrative, for near-duplicate detection without
+    keeping the text: a list of integers that estimates the overlap of two texts' word
+    shingles, meaningless without the key."""
+
+    __tablename__ = "text_signatures"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id"), primary_key=True)
+    signature: Mapped[list[Any]] = mapped_column()
 
 
 class WebSession(Base):

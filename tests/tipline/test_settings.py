@@ -15,7 +15,14 @@ def test_production_names_every_missing_value(tmp_path) -> None:
         assert name in str(portal_error.value)
     with pytest.raises(SettingsError) as triage_error:
         settings.require_triage()
-    for name in ("TRIAGE_DATABASE_URL", "TIPLINE_PRIVATE_KEY_DIR", "TRIAGE_SECRET_KEY"):
+    for name in (
+        "TRIAGE_DATABASE_URL",
+        "TIPLINE_PRIVATE_KEY_DIR",
+        "TRIAGE_SECRET_KEY",
+        "TIPLINE_AUDIT_KEY",
+        "TIPLINE_BLIND_INDEX_KEY",
+        "TIPLINE_WEBHOOK_SECRET",
+    ):
         assert name in str(triage_error.value)
     assert not (tmp_path / "dev-secrets.json").exists()
 
