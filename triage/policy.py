@@ -45,3 +45,11 @@ def can_move_item(officer: Officer, item: QueueItem) -> bool:
 def can_administer(officer: Officer) -> bool:
     """Only admins change organizations, referral links, units, memberships and routes."""
     return officer.active and officer.role in ADMINISTRATORS
+
+
+DASHBOARD_ROLES = frozenset({"supervisor", "admin"})
+
+
+def can_see_dashboard(officer: Officer) -> bool:
+    """Supervisors and admins see their own unit's dashboard and export it; officers do not."""
+    return officer.active and officer.role in DASHBOARD_ROLES

@@ -78,6 +78,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/login", "POST"): Case("/login", everyone(200), {"username": "x", "password": "wrong"}),
     ("/queue", "GET"): Case("/queue", officers(200)),
     ("/stats", "GET"): Case("/stats", officers(200)),
+    ("/dashboard", "GET"): Case("/dashboard", officers(200) | {OFFICER: 403, OTHER: 403}),
+    ("/dashboard.csv", "GET"): Case("/dashboard.csv", officers(200) | {OFFICER: 403, OTHER: 403}),
     ("/dead-letters", "GET"): Case("/dead-letters", officers(200)),
     ("/items/<int:item_id>", "GET"): Case("/items/{item}", unit_a(200)),
     ("/items/<int:item_id>/attachments/<attachment_id>", "GET"): Case(
