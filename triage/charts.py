@@ -128,6 +128,12 @@ def bar_chart(
             )
             if stacked:
                 base += value
+            else:  # side by side: the value on top, as short bars are hard to read
+                parts.append(
+                    Markup(
+                        '<text class="value" x="{}" y="{}" text-anchor="middle">{}{}</text>'
+                    ).format(_c(x + bar_w / 2), _c(y - 3), number(value), unit)
+                )
         if index % every == 0:
             parts.append(
                 Markup('<text class="x-label" x="{}" y="{}" text-anchor="middle">{}</text>').format(
