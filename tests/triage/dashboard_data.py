@@ -166,8 +166,17 @@ def known_set(sessions: sessionmaker[Session], officer_id: int | None = None) ->
             )
         for slug, received, tier in OUTSIDE:
             unit = unit_id if slug is None else other_unit(session, slug).id
-            add(session, unit, officer_id, at(received), tier, "bullying", review=5, decide=10,
-                decisions=NFA_UNFOUNDED)  # fmt: skip
+            add(
+                session,
+                unit,
+                officer_id,
+                at(received),
+                tier,
+                "bullying",
+                review=5,
+                decide=10,
+                decisions=NFA_UNFOUNDED,
+            )
     return unit_id
 
 

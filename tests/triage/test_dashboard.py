@@ -124,8 +124,16 @@ def test_a_no_further_action_without_a_reason_is_counted_as_not_recorded(session
     with transaction(sessions) as session:
         unit_id = default_unit(session).id
         officer = data.officer_of(session, unit_id, "nobody")
-        data.add(session, unit_id, officer, data.at("01-08 09:00"), "P3", review=5, decide=10,
-                 decisions=[("no_further_action", None)])  # fmt: skip
+        data.add(
+            session,
+            unit_id,
+            officer,
+            data.at("01-08 09:00"),
+            "P3",
+            review=5,
+            decide=10,
+            decisions=[("no_further_action", None)],
+        )
     with sessions() as session:
         found = dashboard.dispositions(session, unit_id, data.RANGE)
     assert found.reasons["not_recorded"] == 1

@@ -152,9 +152,12 @@ def test_the_csv_holds_the_same_figures(supervisor, sessions) -> None:
     assert figure(rows, "reports_by_tier", "reports") == "17"
     for week, counts in data.BY_CATEGORY.items():
         assert figure(
-            rows, "reports_by_category", "reports", week=week.isoformat(),
+            rows,
+            "reports_by_category",
+            "reports",
+            week=week.isoformat(),
             category="Bullying or harassment",
-        ) == str(counts["bullying"])  # fmt: skip
+        ) == str(counts["bullying"])
     assert figure(rows, "reports_by_channel", "reports", channel="Web report") == "13"
     assert figure(rows, "reports_by_channel", "reports", channel="Referral") == "3"
     assert figure(rows, "reports_by_channel", "reports", channel="Phone report") == "1"
@@ -163,9 +166,10 @@ def test_the_csv_holds_the_same_figures(supervisor, sessions) -> None:
         ("time_to_disposition", data.TO_DECISION),
     ):
         done, waiting = (
-            ("reviewed", "still_waiting") if section == "time_to_first_review" else
-            ("decided", "not_decided")
-        )  # fmt: skip
+            ("reviewed", "still_waiting")
+            if section == "time_to_first_review"
+            else ("decided", "not_decided")
+        )
         for tier, (count, median, p90, left) in expected.items():
             assert figure(rows, section, done, tier=tier) == str(count)
             assert figure(rows, section, "median_minutes", tier=tier) == str(median)
@@ -198,10 +202,15 @@ def test_viewing_and_exporting_are_audited_with_the_range(supervisor, sessions) 
             .order_by(AuditEvent.id)
         ).all()
         assert [(e.action, e.officer_id, e.item_id, e.detail, e.at) for e in events] == [
-            (action, officer_id(sessions, "sam"), None,
-             {"from": "2030-01-07", "to": "2030-01-28"}, data.NOW)
+            (
+                action,
+                officer_id(sessions, "sam"),
+                None,
+                {"from": "2030-01-07", "to": "2030-01-28"},
+                data.NOW,
+            )
             for action in ("dashboard-viewed", "dashboard-exported")
-        ]  # fmt: skip
+        ]
 
 
 def test_another_units_items_never_count(app, supervisor, sessions) -> None:

@@ -96,8 +96,9 @@ def export() -> Response | tuple[str, int]:
     span, error = _range()
     if error:
         message = f"{error} Nothing was exported; correct the dates on the dashboard."
-        return render_template("triage/error.html", title="Dates not understood",
-                               message=message), 400  # fmt: skip
+        return render_template(
+            "triage/error.html", title="Dates not understood", message=message
+        ), 400
     figures = _build(span)
     _audit("dashboard-exported", figures)
     name = dashboard_csv.filename(g.unit.slug, figures)
