@@ -8,7 +8,7 @@ percentiles are computed in Python over at most ``MAX_DAYS`` of items (nearest-r
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -226,7 +226,6 @@ class Dashboard:
     to_decision: list[Timing]
     sla: list[Compliance]
     dispositions: Dispositions
-    tiers: tuple[str, ...] = field(default=TIERS)
 
     @property
     def total(self) -> int:

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, g, render_template, request, url_for
 from markupsafe import Markup
 
 from triage import charts, dashboard_csv, policy
-from triage import dashboard as figures_of
 from triage.access import deny, login_required
 from triage.audit import record
 from triage.dashboard import (
@@ -14,8 +13,10 @@ from triage.dashboard import (
     NO_FURTHER_ACTION,
     REASON_LABELS,
     Dashboard,
+    DateRange,
     RangeError,
     Timing,
+    build,
     category_label,
     channel_label,
     default_range,
@@ -36,7 +37,7 @@ def _allowed() -> None:
         deny(403, "role")
 
 
-def _range() -> tuple[figures_of.DateRange, str | None]:
+def _range() -> tuple[DateRange, str | None]:
     """The range asked for, or the default one and what was wrong with the request."""
     today = web().clock().date()
     try:
@@ -56,8 +57,8 @@ def _audit(action: str, figures: Dashboard) -> None:
     db().commit()
 
 
-def _build(span: figures_of.DateRange) -> Dashboard:
-    return figures_of.build(db(), policy.visible_unit_id(g.officer), span, web().clock())
+def _build(span: DateRange) -> Dashboard:
+    return build(db(), policy.visible_unit_id(g.officer), span, web().clock())
 
 
 @bp.get("/dashboard")
