@@ -136,6 +136,9 @@ class BenchEnv:
             "PORTAL_SECRET_KEY": secrets.token_urlsafe(32),
             "TRIAGE_SECRET_KEY": secrets.token_urlsafe(32),
             "TIPLINE_RECEIPT_PEPPER": secrets.token_urlsafe(32),
+            "TIPLINE_AUDIT_KEY": secrets.token_urlsafe(32),
+            "TIPLINE_BLIND_INDEX_KEY": secrets.token_urlsafe(32),
+            "TIPLINE_WEBHOOK_SECRET": secrets.token_urlsafe(32),
         }
         return cls(root, redis_url, given, key_dirs, run_secrets, embedded)
 
