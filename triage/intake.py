@@ -34,6 +34,7 @@ from triage.conversation import FROM_REPORTER, refresh_flags
 from triage.documents import REFERRAL, decode, fields_of, kind_of
 from triage.models import DeadLetter, Message, QueueItem, default_unit
 from triage.referral_links import verify_token
+from triage.related import relate_new_item
 from triage.routing import route
 from triage.rules import Rules, score
 from triage.sealing import UnitCrypto
@@ -68,10 +69,13 @@ def ingest(
     envelope_id: str,
     envelope: bytes,
     now: datetime,
+    blind_key: bytes | None = None,
 ) -> str:
     """Store one delivered envelope; returns ``ACK_STORED``, ``ACK_DEAD_LETTER`` or
     ``DEFERRED`` (a reply whose report is not here yet: nothing stored, do not acknowledge).
 
+    With ``blind_key`` (``settings.blind_index_key``; the worker always passes it) a new item
+    is indexed and linked to related items (``triage.related``); without it, it is not.
     Idempotent: an envelope id already held returns its earlier outcome and stores nothing.
     """
     if not ENVELOPE_ID.match(envelope_id):
@@ -85,7 +89,7 @@ def ingest(
         return dead_letter(session, envelope_id, envelope, exc.kind, str(exc), now)
     if header.purpose is Purpose.REPORTER_REPLY:
         return ingest_reply(session, keyring, header, envelope_id, envelope, now)
-    return ingest_report(session, keyring, rules, header, envelope_id, envelope, now)
+    return ingest_report(session, keyring, rules, header, envelope_id, envelope, now, blind_key)
 
 
 def ingest_report(
@@ -96,9 +100,10 @@ def ingest_report(
     envelope_id: str,
     envelope: bytes,
     now: datetime,
+    blind_key: bytes | None = None,
 ) -> str:
     """Score, route and queue a report or referral (anything not sealed as a report fails to
-    open as one)."""
+    open as one), then link it to related items when ``blind_key`` is given."""
     try:
         # Opened in memory only: the plaintext is scored and routed, then dropped.
         plaintext = open_envelope(envelope, keyring, Purpose.REPORT)
@@ -151,6 +156,11 @@ def ingest_report(
     if kind == REFERRAL:
         detail |= {"kind": kind, "verified": verified}
     record(session, "ingested", item_id=item.id, detail=detail, at=now)
+    if blind_key is not None:
+        related = relate_new_item(session, item, document, blind_key, rules, now)
+        if related.raised_to_p1:
+            # Paging for these is wired by the alerts part (items raised to P1 by the rule).
+            log.warning("related reports raised items %s to P1", list(related.raised_to_p1))
     if result.tier == "P1":
         log.warning("life-safety %s queued: item %s", kind, item.id)
     else:

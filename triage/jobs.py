@@ -160,7 +160,15 @@ def store(ctx: IntakeContext, envelope_id: str, envelope_b64: str) -> str:
                     raw = envelope_b64.encode("utf-8", "replace")
                     message = "the delivered envelope is not valid base64"
                     return intake.dead_letter(session, envelope_id, raw, "malformed", message, now)
-                return intake.ingest(session, ctx.keyring, ctx.rules, envelope_id, envelope, now)
+                return intake.ingest(
+                    session,
+                    ctx.keyring,
+                    ctx.rules,
+                    envelope_id,
+                    envelope,
+                    now,
+                    blind_key=ctx.settings.blind_index_key,
+                )
         except IntegrityError:
             # Another worker stored the same envelope (or created the default unit) first:
             # our transaction is rolled back; look again.

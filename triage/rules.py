@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -97,11 +97,24 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class RelatedRules:
+    """``[related]``: linking related reports and the tier rule for several reports about one
+    person (``triage.related``; ``docs/related-reports.md``)."""
+
+    min_reports: int = 3  # this many independent reports about one person ...
+    raise_to: str = "P2"  # ... raise their open items to at least this tier
+    near_duplicate: float = 0.5  # estimated Jaccard similarity from which texts are "the same"
+    max_links: int = 25  # automatic links made for one new item, newest first
+    text_window_days: int = 365  # narratives compared with those received this recently
+
+
+@dataclass(frozen=True)
 class Rules:
     tiers: dict[str, Tier]
     rules: tuple[Rule, ...]
     default_tier: str
     default_reason: str
+    related: RelatedRules = field(default_factory=RelatedRules)
 
 
 @dataclass(frozen=True)
@@ -141,7 +154,7 @@ def load_rules(path: Path) -> Rules:
 
 
 def parse_rules(data: Mapping[str, Any]) -> Rules:
-    _only_keys(data, {"tiers", "default", "keywords", "rules"}, "the file")
+    _only_keys(data, {"tiers", "default", "keywords", "rules", "related"}, "the file")
     tiers = _parse_tiers(data.get("tiers"))
     keyword_lists = _parse_keyword_lists(data.get("keywords", {}))
     default = data.get("default")
@@ -182,7 +195,33 @@ def parse_rules(data: Mapping[str, Any]) -> Rules:
                 ),
             )
         )
-    return Rules(tiers, tuple(rules), default_tier, default_reason)
+    related = _parse_related(data.get("related", {}), tiers)
+    return Rules(tiers, tuple(rules), default_tier, default_reason, related)
+
+
+def _parse_related(raw: object, tiers: Mapping[str, Tier]) -> RelatedRules:
+    """``[related]``; every key is optional (defaults in ``RelatedRules``)."""
+    where = "[related]"
+    if not isinstance(raw, dict):
+        raise RulesError(f"{where} must be a table")
+    _only_keys(raw, set(RelatedRules.__dataclass_fields__), where)
+    defaults = RelatedRules()
+    values: dict[str, Any] = {}
+    for name in ("min_reports", "max_links", "text_window_days"):
+        value = raw.get(name, getattr(defaults, name))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise RulesError(f"{where}: {name} must be a whole number of at least 1")
+        values[name] = value
+    if values["min_reports"] < 2:
+        raise RulesError(f"{where}: min_reports must be at least 2")
+    values["raise_to"] = _tier_name(raw.get("raise_to", defaults.raise_to), tiers, where)
+    threshold = raw.get("near_duplicate", defaults.near_duplicate)
+    if not isinstance(threshold, int | float) or isinstance(threshold, bool):
+        raise RulesError(f"{where}: near_duplicate must be a number between 0 and 1")
+    if not 0 < threshold <= 1:
+        raise RulesError(f"{where}: near_duplicate must be a number between 0 and 1")
+    values["near_duplicate"] = float(threshold)
+    return RelatedRules(**values)
 
 
 def _parse_tiers(raw: object) -> dict[str, Tier]:

@@ -99,10 +99,16 @@ def redis_dump(conn: Redis) -> list[bytes]:
 
 
 def ingest_envelope(
-    sessions: sessionmaker[Session], keyring, rules, envelope_id: str, envelope: bytes
+    sessions: sessionmaker[Session],
+    keyring,
+    rules,
+    envelope_id: str,
+    envelope: bytes,
+    blind_key: bytes | None = None,
 ) -> str:
+    """Ingest as the worker does; with ``blind_key``, related items are linked too."""
     with transaction(sessions) as session:
-        return ingest(session, keyring, rules, envelope_id, envelope, utcnow())
+        return ingest(session, keyring, rules, envelope_id, envelope, utcnow(), blind_key)
 
 
 def item_id_of(sessions: sessionmaker[Session], envelope_id: str) -> int:
