@@ -147,6 +147,19 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/admin/routes/<int:rule_id>/delete", "POST"): Case(
         "/admin/routes/{rule2}/delete", admins(303)
     ),
+    # Related reports and search (world items from ``related_world``).
+    ("/items/<int:item_id>/related", "GET"): Case("/items/{rel1}/related?other=1", unit_a(302)),
+    ("/items/<int:item_id>/related/<int:other_id>", "GET"): Case(
+        "/items/{rel1}/related/{rel2}", unit_a(200)
+    ),
+    ("/items/<int:item_id>/related/<int:other_id>/link", "POST"): Case(
+        "/items/{rel1}/related/{rel2}/link", unit_a(303)
+    ),
+    ("/items/<int:item_id>/related/<int:other_id>/unlink", "POST"): Case(
+        "/items/{rel1}/related/{rel2}/unlink", unit_a(303)
+    ),
+    ("/search", "GET"): Case("/search", officers(200)),
+    ("/search", "POST"): Case("/search", officers(200), {"q": "break room"}),
     ("/logout", "POST"): Case("/logout", everyone(302)),  # last: it ends the session
 }
 
@@ -194,7 +207,7 @@ def world(sessions, keyring, rules, sealed_report, reporter_key) -> dict[str, ob
         )
         ingest_envelope(sessions, keyring, rules, envelope_id, envelope)
         ids.append(item_id_of(sessions, envelope_id))
-    return {
+    return related_world(sessions, keyring, rules, sealed_report) | {
         "item": ids[0],
         "movable": ids[1],
         "attachment": descriptor["id"],
@@ -204,6 +217,16 @@ def world(sessions, keyring, rules, sealed_report, reporter_key) -> dict[str, ob
         "rule": rule,
         "rule2": rule2,
     }
+
+
+def related_world(sessions, keyring, rules, sealed_report) -> dict[str, int]:
+    """Two more items of unit a for the related-reports routes (never moved)."""
+    ids = []
+    for _ in range(2):
+        envelope_id, envelope, _ = sealed_report(category="bullying")
+        ingest_envelope(sessions, keyring, rules, envelope_id, envelope)
+        ids.append(item_id_of(sessions, envelope_id))
+    return {"rel1": ids[0], "rel2": ids[1]}
 
 
 def denials(sessions) -> list[tuple[int | None, str]]:

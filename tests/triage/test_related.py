@@ -8,7 +8,6 @@ import re
 from sqlalchemy import select
 
 from tests.triage.helpers import ingest_envelope, item_id_of, table_dump
-from tipline.db import transaction
 from tipline.settings import Settings
 from triage.models import AuditEvent, BlindIndex, ItemLink, QueueItem, TextSignature
 

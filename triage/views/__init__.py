@@ -15,6 +15,7 @@ from triage.views import (
     health,
     items,
     queue,
+    related,
     stats,
 )
 
@@ -32,5 +33,6 @@ def register_blueprints(app: Flask) -> None:
         admin_organizations,
         admin_units,
         admin_routes,
+        related,
     ):
         app.register_blueprint(module.bp)
