@@ -186,7 +186,7 @@ def find_in_text(text: str) -> set[Identifier]:
                 found.add(Identifier(HANDLE, handle))
         rest = pattern.sub(" ", rest)
     for match in _PHONE.finditer(rest):
-        phone = normalize_phone(match.group(0), international=bool(match.group(1)))
+        phone = normalize_phone(match.group(2), international=bool(match.group(1)))
         if phone:
             found.add(Identifier(PHONE, phone))
     return found
