@@ -172,17 +172,23 @@ def person_group(session: Session, item: QueueItem) -> list[QueueItem]:
                 or_(ItemLink.item_a_id.in_(frontier), ItemLink.item_b_id.in_(frontier)),
             )
         ).all()
-        frontier = []
-        for link in rows:
-            if not set(link.reasons) & set(identifiers.PERSON_KINDS):
-                continue
-            for other in (link.item_a_id, link.item_b_id):
-                if other not in seen:
-                    seen.add(other)
-                    frontier.append(other)
-    items = session.scalars(
-        select(QueueItem).where(QueueItem.id.in_(seen), QueueItem.unit_id == item.unit_id)
-    ).all()
+        candidates = {
+            other
+            for link in rows
+            if set(link.reasons) & set(identifiers.PERSON_KINDS)
+            for other in (link.item_a_id, link.item_b_id)
+            if other not in seen
+        }
+        # Only through items still in this unit (an item moved away keeps its old links).
+        frontier = list(
+            session.scalars(
+                select(QueueItem.id).where(
+                    QueueItem.id.in_(candidates), QueueItem.unit_id == item.unit_id
+                )
+            )
+        )
+        seen.update(frontier)
+    items = session.scalars(select(QueueItem).where(QueueItem.id.in_(seen))).all()
     return sorted(items, key=lambda i: (i.received_at, i.id))
 
 
