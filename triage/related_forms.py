@@ -26,4 +26,6 @@ class SearchForm(FlaskForm):
     # Where this page starts (an item number; empty: the newest) and the starts of the pages
     # before it (space-separated, "top" for the first), for "Newer".
     start = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
-    trail = HiddenField(validators=[Optional(), Regexp(r"^((top|\d{1,12})( |$)){0,200}$")])
+    trail = HiddenField(
+        validators=[Optional(), Length(max=2600), Regexp(r"^((top|\d{1,12})( |$)){0,200}$")]
+    )
