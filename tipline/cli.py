@@ -121,14 +121,15 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def cmd_officer(args: argparse.Namespace) -> int:
-    from tipline.db import make_engine, session_factory, transaction
+    from tipline.db import make_engine, transaction
+    from triage.audit import triage_sessions
     from triage.officers import OfficerError, add_officer
 
     settings = _settings().require_triage()
     password = _read_password(args.password_stdin)
     engine = make_engine(settings.triage_database_url or "")
     try:
-        with transaction(session_factory(engine)) as session:
+        with transaction(triage_sessions(engine, settings)) as session:
             officer = add_officer(
                 session,
                 args.username,
