@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tipline import cli_directory, logs
+from tipline import cli_audit, cli_directory, logs
 from tipline import keys as unit_keys
 from tipline.settings import Settings, SettingsError, load_settings
 
@@ -180,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from stdin"
     )
     cli_directory.add_commands(sub)
+    cli_audit.add_commands(sub)
     return parser
 
 
