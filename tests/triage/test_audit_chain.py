@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tipline import cli
 from tipline.db import make_engine, session_factory, transaction
 from triage.audit import AuditKeyMissing, record
+from triage.audit_verify import verify
 from triage.models import AuditEvent, AuditHead
 
 SQLITE_TRIGGERS = (
@@ -296,3 +297,16 @@ def test_concurrent_writers_keep_one_gapless_chain(db_backend, sessions, audit_c
         seqs = session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)).all()
     assert seqs == list(range(1, total + 1))
     assert audit_cli("verify") == (0, f"audit chain intact: {total} events, head seq {total}\n")
+
+
+def test_the_app_and_the_intake_jobs_chain_with_the_configured_key(
+    app, intake, sessions, settings
+) -> None:
+    for factory in (app.extensions["triage"].sessions, intake.sessions):
+        with transaction(factory) as session:
+            record(session, "viewed")
+    assert settings.audit_key
+    with sessions() as session:
+        report = verify(session, settings.audit_key)
+        assert (report.ok, report.checked) == (True, 2)
+        assert not verify(session, b"another key").ok  # the key is what makes the chain
