@@ -33,7 +33,8 @@ from bench.options import Options
 from bench.reports import sealed_reports
 from bench.stats import ms, percentile, ratio
 from bench.table import Table
-from tipline.db import make_engine, session_factory, transaction
+from tipline.db import make_engine, transaction
+from triage.audit import triage_sessions
 from triage.models import QueueItem
 from triage.officers import add_officer
 
@@ -147,7 +148,7 @@ def run(env: BenchEnv, options: Options) -> Table:
     sizes = sorted(options.sizes)
     results: dict[int, dict[str, object]] = {}
     try:
-        with transaction(session_factory(engine)) as session:
+        with transaction(triage_sessions(engine, settings)) as session:
             officer = add_officer(
                 session,
                 "bench-officer",

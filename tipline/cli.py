@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tipline import cli_directory, logs
+from tipline import cli_audit, cli_directory, logs
 from tipline import keys as unit_keys
 from tipline.settings import Settings, SettingsError, load_settings
 
@@ -121,14 +121,15 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def cmd_officer(args: argparse.Namespace) -> int:
-    from tipline.db import make_engine, session_factory, transaction
+    from tipline.db import make_engine, transaction
+    from triage.audit import triage_sessions
     from triage.officers import OfficerError, add_officer
 
     settings = _settings().require_triage()
     password = _read_password(args.password_stdin)
     engine = make_engine(settings.triage_database_url or "")
     try:
-        with transaction(session_factory(engine)) as session:
+        with transaction(triage_sessions(engine, settings)) as session:
             officer = add_officer(
                 session,
                 args.username,
@@ -179,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from stdin"
     )
     cli_directory.add_commands(sub)
+    cli_audit.add_commands(sub)
     return parser
 
 

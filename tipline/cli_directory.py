@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tipline import logs
-from tipline.db import make_engine, session_factory, transaction
+from tipline.db import make_engine, transaction
 from tipline.settings import Settings, load_settings
 
 
@@ -32,15 +32,17 @@ def _session(publish: bool) -> Iterator[Session]:
     """A transaction on the triage database; publishes the directory after a change."""
     from redis import Redis
 
+    from triage.audit import triage_sessions
     from triage.publishing import publish_directory
 
     settings = _settings()
     engine = make_engine(settings.triage_database_url or "")
+    sessions = triage_sessions(engine, settings)
     try:
-        with transaction(session_factory(engine)) as session:
+        with transaction(sessions) as session:
             yield session
         if publish:
-            with transaction(session_factory(engine)) as session:
+            with transaction(sessions) as session:
                 redis = Redis.from_url(settings.redis_url or "")
                 try:
                     publish_directory(session, redis)

@@ -79,13 +79,14 @@ class Supervisor:
         marker = self.settings.data_dir / "dev-officer-created"
         if marker.exists():
             return
-        from tipline.db import make_engine, session_factory, transaction
+        from tipline.db import make_engine, transaction
+        from triage.audit import triage_sessions
         from triage.officers import add_officer
 
         password = "-".join(secrets.token_hex(3) for _ in range(4))
         engine = make_engine(self.settings.triage_database_url or "")
         try:
-            with transaction(session_factory(engine)) as session:
+            with transaction(triage_sessions(engine, self.settings)) as session:
                 add_officer(
                     session,
                     DEV_OFFICER,

@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tipline.db import make_engine, session_factory, transaction
+from tipline.db import make_engine, transaction
 from tipline.keys import PrivateKey, load_private_keys
 from tipline.queue_contract import (
     ACK_OUTCOMES,
@@ -34,7 +34,7 @@ from tipline.queue_contract import (
     unb64,
 )
 from tipline.settings import Settings, SettingsError, load_settings
-from triage import files, intake, messages
+from triage import audit, files, intake, messages
 from triage.rules import Rules, load_rules
 
 log = logging.getLogger("triage.jobs")
@@ -72,7 +72,7 @@ def build_context(settings: Settings) -> IntakeContext:
     return IntakeContext(
         settings=settings,
         engine=engine,
-        sessions=session_factory(engine),
+        sessions=audit.triage_sessions(engine, settings),
         keyring=keyring,
         rules=rules,
         redis=Redis.from_url(settings.redis_url),

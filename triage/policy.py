@@ -53,3 +53,11 @@ DASHBOARD_ROLES = frozenset({"supervisor", "admin"})
 def can_see_dashboard(officer: Officer) -> bool:
     """Supervisors and admins see their own unit's dashboard and export it; officers do not."""
     return officer.active and officer.role in DASHBOARD_ROLES
+
+
+AUDIT_ROLES = frozenset({"supervisor", "admin"})
+
+
+def can_see_audit_log(officer: Officer) -> bool:
+    """Supervisors and admins read their unit's audit log and check the chain; officers do not."""
+    return officer.active and officer.role in AUDIT_ROLES

@@ -17,10 +17,10 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from tipline.db import make_engine, session_factory
+from tipline.db import make_engine
 from tipline.keys import PrivateKey, load_private_keys
 from tipline.settings import Settings
-from triage import policy
+from triage import audit, policy
 from triage.models import utcnow
 from triage.rules import Rules, load_rules
 
@@ -57,7 +57,7 @@ def build_context(settings: Settings) -> WebContext:
     return WebContext(
         settings=settings,
         engine=engine,
-        sessions=session_factory(engine),
+        sessions=audit.triage_sessions(engine, settings),
         keyring=load_private_keys(settings.private_key_dir),
         rules=load_rules(settings.rules_path),
         redis=Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2),

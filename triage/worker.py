@@ -27,11 +27,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from tipline import logs
-from tipline.db import make_engine, session_factory
+from tipline.db import make_engine
 from tipline.queue_contract import INTAKE_ALLOWLIST, INTAKE_QUEUE
 from tipline.settings import Settings
 from tipline.workers import make_worker
-from triage import intake, jobs, messages, publishing
+from triage import audit, intake, jobs, messages, publishing
 
 log = logging.getLogger("triage.worker")
 
@@ -129,7 +129,7 @@ def run(settings: Settings, burst: bool = False) -> None:
     warm_up(context)
     assert settings.triage_database_url and settings.redis_url
     relay_engine = make_engine(settings.triage_database_url)
-    relay_sessions = session_factory(relay_engine)
+    relay_sessions = audit.triage_sessions(relay_engine, settings)
     relay_redis = Redis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=10)
     worker = make_worker([INTAKE_QUEUE], INTAKE_ALLOWLIST, context.redis)
     try:

@@ -27,8 +27,9 @@ import triage
 import triage.jobs
 import triage.worker
 from tipline import logs
-from tipline.db import make_engine, session_factory, transaction
+from tipline.db import make_engine, transaction
 from tipline.settings import Settings
+from triage.audit import triage_sessions
 from triage.officers import add_officer
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
@@ -97,7 +98,7 @@ class System:
 
     def add_officer(self, username: str = "officer1", role: str = "officer") -> str:
         engine = make_engine(self.settings.triage_database_url or "")
-        with transaction(session_factory(engine)) as session:
+        with transaction(triage_sessions(engine, self.settings)) as session:
             add_officer(
                 session,
                 username,

@@ -14,8 +14,9 @@ import pytest
 from redis import Redis
 
 from tests.e2e.harness import System, all_rows, csrf_token, receipt_code
-from tipline.db import make_engine, session_factory, transaction
+from tipline.db import make_engine, transaction
 from triage import directory_admin as admin
+from triage.audit import triage_sessions
 from triage.officers import add_officer
 from triage.publishing import publish_directory
 
@@ -42,7 +43,7 @@ REFERRAL = {
 
 def triage_session(system: System):
     engine = make_engine(system.settings.triage_database_url or "")
-    return engine, session_factory(engine)
+    return engine, triage_sessions(engine, system.settings)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import triage
 from tests.triage.helpers import PASSWORD, login
 from tipline import attachments, referral_schema
-from tipline.db import make_engine, session_factory, transaction
+from tipline.db import make_engine, transaction
 from tipline.envelope import Purpose, seal
 from tipline.followup_schema import REPLY_SCHEMA_ID, encode_reply
 from tipline.keys import PrivateKey, load_private_keys, newest_public_key, x25519_private_key
@@ -36,9 +36,10 @@ RULES_PATH = Path(__file__).resolve().parents[2] / "config" / "rules.toml"
 
 
 @pytest.fixture
-def sessions(triage_db_url: str) -> Iterator[sessionmaker[Session]]:
+def sessions(triage_db_url: str, settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the triage database, with the same audit key as the app under test."""
     engine = make_engine(triage_db_url)
-    yield session_factory(engine)
+    yield triage.audit.triage_sessions(engine, settings)
     engine.dispose()
 
 

@@ -81,6 +81,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/dashboard", "GET"): Case("/dashboard", officers(200) | {OFFICER: 403, OTHER: 403}),
     ("/dashboard.csv", "GET"): Case("/dashboard.csv", officers(200) | {OFFICER: 403, OTHER: 403}),
     ("/dead-letters", "GET"): Case("/dead-letters", officers(200)),
+    # The audit log: supervisors and admins, their own unit's events.
+    ("/audit", "GET"): Case("/audit", officers(200) | {OFFICER: 403, OTHER: 403}),
+    ("/audit/verify", "POST"): Case("/audit/verify", officers(200) | {OFFICER: 403, OTHER: 403}),
     ("/items/<int:item_id>", "GET"): Case("/items/{item}", unit_a(200)),
     ("/items/<int:item_id>/attachments/<attachment_id>", "GET"): Case(
         "/items/{item}/attachments/{attachment}", unit_a(200)

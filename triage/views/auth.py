@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from triage import login_throttle
 from triage.access import current_officer, safe_next
 from triage.audit import record
 from triage.forms import LoginForm
-from triage.officers import authenticate
+from triage.models import Officer
+from triage.officers import authenticate, normalise_username
 from triage.sessions import ServerSession
 from triage.web import db, web
 
@@ -29,6 +31,7 @@ def login() -> Response | str:
         wait = login_throttle.retry_after(context.redis, username)
         if wait:
             log.info("officer login refused: too many failures")
+            _record_failure(username, throttled=True)
             page = render_template("triage/login.html", form=form, failed=False, wait=wait)
             return Response(page, status=429, headers={"Retry-After": str(wait)})
         officer = authenticate(
@@ -45,6 +48,8 @@ def login() -> Response | str:
             _server_session().log_in(officer.id)
             return redirect(safe_next(request.args.get("next")) or url_for("queue.index"))
         failed = True
+        db().rollback()
+        _record_failure(username, throttled=False)
         login_throttle.record_failure(context.redis, username)
         log.info("officer login failed")  # no username: it may be a mistyped password
     return render_template("triage/login.html", form=form, failed=failed)
@@ -58,6 +63,18 @@ def logout() -> Response:
         db().commit()
     _server_session().log_out()
     return redirect(url_for("auth.login"))
+
+
+def _record_failure(username: str, *, throttled: bool) -> None:
+    """Audit a failed or refused login: the officer if the username exists, else nobody. The
+    typed username is not kept (it may be a password typed in the wrong box), nor any IP."""
+    session = db()
+    officer_id = session.scalars(
+        select(Officer.id).where(Officer.username == normalise_username(username))
+    ).first()
+    detail = {"throttled": True} if throttled else {}
+    record(session, "login-failed", officer_id=officer_id, detail=detail, at=web().clock())
+    session.commit()
 
 
 def _server_session() -> ServerSession:

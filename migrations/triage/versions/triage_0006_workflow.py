@@ -9,6 +9,11 @@ Reviewed by hand from autogenerate. No identifier or narrative is stored in clea
 indexes are keyed HMACs, text signatures keyed MinHash values, decision notes sealed. Existing
 items get ``scored_tier = tier``. Existing audit events are chained by ``triage.audit`` the first
 time an event is appended (the chain's key is a secret the migration does not hold).
+
+Triggers (the block at the end) make ``audit_events`` append-only on both backends: no DELETE,
+no UPDATE except chaining a pre-chain row once, no INSERT without a ``seq``; ``audit_head``
+cannot be deleted or moved backwards. They stop the application and careless hands, not a
+database superuser: ``tipline audit verify`` detects what they cannot prevent.
 """
 
 from collections.abc import Sequence
@@ -227,9 +232,11 @@ def upgrade() -> None:
         )
 
     op.execute("UPDATE queue_items SET scored_tier = tier")
+    _create_audit_triggers()
 
 
 def downgrade() -> None:
+    _drop_audit_triggers()
     with op.batch_alter_table("unit_contacts", schema=None) as batch_op:
         batch_op.drop_constraint("ck_unit_contacts_purpose", type_="check")
         batch_op.drop_column("purpose")
@@ -284,3 +291,103 @@ def downgrade() -> None:
 
     op.drop_table("alerts")
     op.drop_table("audit_head")
+
+
+# --- Audit log: append-only triggers ---------------------------------------------------------
+# Same rules on both backends. An UPDATE is allowed only to chain an event stored before the
+# chain existed (its seq was empty, and nothing but seq/prev_hash/hash changes); audit_head only
+# moves forward. TRUNCATE is not a row operation and is not blocked (the test suite empties
+# tables between tests; a truncated log is caught by `tipline audit verify --anchor`).
+
+_PG_AUDIT = [
+    """
+    CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            IF NEW.seq IS NULL OR NEW.hash IS NULL OR NEW.prev_hash IS NULL THEN
+                RAISE EXCEPTION 'audit_events: an event must be chained when inserted';
+            END IF;
+            RETURN NEW;
+        END IF;
+        IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
+            AND NEW.id = OLD.id AND NEW.at = OLD.at
+            AND NEW.officer_id IS NOT DISTINCT FROM OLD.officer_id
+            AND NEW.action = OLD.action
+            AND NEW.item_id IS NOT DISTINCT FROM OLD.item_id
+            AND NEW.detail::text = OLD.detail::text THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'audit_events is append-only (% refused)', TG_OP;
+    END $$
+    """,
+    """
+    CREATE TRIGGER audit_events_append_only BEFORE INSERT OR UPDATE OR DELETE ON audit_events
+    FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()
+    """,
+    """
+    CREATE FUNCTION audit_head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' AND NEW.id = OLD.id
+            AND (NEW.seq > OLD.seq OR (NEW.seq = OLD.seq AND NEW.hash = OLD.hash)) THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'audit_head only moves forward (% refused)', TG_OP;
+    END $$
+    """,
+    """
+    CREATE TRIGGER audit_head_forward_only BEFORE UPDATE OR DELETE ON audit_head
+    FOR EACH ROW EXECUTE FUNCTION audit_head_forward_only()
+    """,
+]
+
+_SQLITE_AUDIT = [
+    """
+    CREATE TRIGGER audit_events_chained_insert BEFORE INSERT ON audit_events
+    WHEN NEW.seq IS NULL OR NEW.hash IS NULL OR NEW.prev_hash IS NULL
+    BEGIN SELECT RAISE(ABORT, 'audit_events: an event must be chained when inserted'); END
+    """,
+    """
+    CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+    WHEN NOT (OLD.seq IS NULL AND NEW.seq IS NOT NULL AND NEW.id = OLD.id AND NEW.at = OLD.at
+        AND NEW.officer_id IS OLD.officer_id AND NEW.action = OLD.action
+        AND NEW.item_id IS OLD.item_id AND NEW.detail = OLD.detail)
+    BEGIN SELECT RAISE(ABORT, 'audit_events is append-only (UPDATE refused)'); END
+    """,
+    """
+    CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+    BEGIN SELECT RAISE(ABORT, 'audit_events is append-only (DELETE refused)'); END
+    """,
+    """
+    CREATE TRIGGER audit_head_forward_only BEFORE UPDATE ON audit_head
+    WHEN NOT (NEW.id = OLD.id
+        AND (NEW.seq > OLD.seq OR (NEW.seq = OLD.seq AND NEW.hash = OLD.hash)))
+    BEGIN SELECT RAISE(ABORT, 'audit_head only moves forward (UPDATE refused)'); END
+    """,
+    """
+    CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+    BEGIN SELECT RAISE(ABORT, 'audit_head only moves forward (DELETE refused)'); END
+    """,
+]
+
+
+def _create_audit_triggers() -> None:
+    statements = _PG_AUDIT if op.get_bind().dialect.name == "postgresql" else _SQLITE_AUDIT
+    for statement in statements:
+        op.execute(statement)
+
+
+def _drop_audit_triggers() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_head_forward_only ON audit_head")
+        op.execute("DROP FUNCTION IF EXISTS audit_head_forward_only()")
+        op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
+        op.execute("DROP FUNCTION IF EXISTS audit_events_append_only()")
+        return
+    for name in (
+        "audit_head_no_delete",
+        "audit_head_forward_only",
+        "audit_events_no_delete",
+        "audit_events_no_update",
+        "audit_events_chained_insert",
+    ):
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
