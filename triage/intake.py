@@ -29,6 +29,8 @@ from tipline import report_schema
 from tipline.envelope import EnvelopeError, Header, Purpose, open_envelope, read_header
 from tipline.keys import PrivateKey
 from tipline.queue_contract import ACK_DEAD_LETTER, ACK_STORED
+from tipline.settings import Settings
+from triage import paging
 from triage.audit import record
 from triage.conversation import FROM_REPORTER, refresh_flags
 from triage.documents import REFERRAL, decode, fields_of, kind_of
@@ -68,11 +70,14 @@ def ingest(
     envelope_id: str,
     envelope: bytes,
     now: datetime,
+    settings: Settings | None = None,
 ) -> str:
     """Store one delivered envelope; returns ``ACK_STORED``, ``ACK_DEAD_LETTER`` or
     ``DEFERRED`` (a reply whose report is not here yet: nothing stored, do not acknowledge).
 
     Idempotent: an envelope id already held returns its earlier outcome and stores nothing.
+    A life-safety (P1) item starts paging the on-call list in the same transaction
+    (``triage.paging``; ``settings`` gives the acknowledgement wait, else its default).
     """
     if not ENVELOPE_ID.match(envelope_id):
         raise InvalidJob("the job's envelope id is not a lowercase UUID")
@@ -85,7 +90,7 @@ def ingest(
         return dead_letter(session, envelope_id, envelope, exc.kind, str(exc), now)
     if header.purpose is Purpose.REPORTER_REPLY:
         return ingest_reply(session, keyring, header, envelope_id, envelope, now)
-    return ingest_report(session, keyring, rules, header, envelope_id, envelope, now)
+    return ingest_report(session, keyring, rules, header, envelope_id, envelope, now, settings)
 
 
 def ingest_report(
@@ -96,6 +101,7 @@ def ingest_report(
     envelope_id: str,
     envelope: bytes,
     now: datetime,
+    settings: Settings | None = None,
 ) -> str:
     """Score, route and queue a report or referral (anything not sealed as a report fails to
     open as one)."""
@@ -153,6 +159,7 @@ def ingest_report(
     record(session, "ingested", item_id=item.id, detail=detail, at=now)
     if result.tier == "P1":
         log.warning("life-safety %s queued: item %s", kind, item.id)
+        paging.start_life_safety(session, item, now, settings)
     else:
         log.info("%s queued: item %s", kind, item.id)
     return ACK_STORED
