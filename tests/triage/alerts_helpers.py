@@ -91,3 +91,35 @@ def alerts_world(
     assert first is not None
     assert settings.triage_secret_key
     return {"ack_token": ack_token(settings.triage_secret_key, first)}
+
+
+CANARY = "canary-7f3a9e-narrative"
+P1_REPORT = {
+    "what_happened": f"He said he would bring a gun to school on Friday. {CANARY}",
+    "category": "threat_of_violence",
+    "weapons_access": "yes",
+    "subject": f"subject-{CANARY}",
+}
+
+
+def ingest_p1(sessions: sessionmaker[Session], keyring, rules, sealed_report, settings) -> int:
+    """A life-safety report ingested as the intake job does (paging starts); its item id."""
+    from triage.intake import ingest
+
+    envelope_id, envelope, _ = sealed_report(**P1_REPORT)
+    with transaction(sessions) as session:
+        ingest(session, keyring, rules, envelope_id, envelope, datetime.now(UTC), settings)
+        item = session.scalars(select(QueueItem).where(QueueItem.envelope_id == envelope_id)).one()
+        assert item.tier == "P1"
+        return item.id
+
+
+def add_contacts(sessions: sessionmaker[Session], unit: str, *contacts: tuple[str, ...]) -> None:
+    """``(name, channel, address[, purpose])`` appended to ``unit``'s list (created if needed)."""
+    from triage import directory_admin
+    from triage.models import default_unit
+
+    with transaction(sessions) as session:
+        default_unit(session)
+        for contact in contacts:
+            directory_admin.add_unit_contact(session, unit, *contact)
