@@ -185,3 +185,33 @@ def test_the_cli_refuses_a_bad_time(env_vars) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "not an ISO 8601 time" in done.stderr
+
+
+def test_the_intake_worker_runs_the_clock_and_a_restart_changes_nothing(
+    sessions, add_item, settings, supervisors, receiver
+) -> None:
+    import triage.worker
+
+    add_item(tier="P2", due_in=timedelta(minutes=-1))
+    triage.worker.run(settings, burst=True)
+    assert sorted(r.path for r in receiver.received) == ["/chief", "/deputy"]
+    triage.worker.run(settings, burst=True)  # a restarted worker
+    assert len(receiver.received) == 2
+    assert count(sessions, Alert, Alert.kind == "sla_breach") == 1
+
+
+def test_a_worker_skips_the_tick_while_another_holds_the_lock(
+    sessions, add_item, settings, supervisors, redis_conn
+) -> None:
+    item_id = add_item(tier="P2", due_in=timedelta(minutes=-1))
+    other = redis_conn.lock(scheduler.LOCK_NAME, timeout=60)
+    assert other.acquire(blocking=False)
+    try:
+        assert scheduler.tick_locked(sessions, redis_conn, settings) == 0
+        with sessions() as session:
+            assert session.get(QueueItem, item_id).escalated_at is None
+    finally:
+        other.release()
+    assert scheduler.tick_locked(sessions, redis_conn, settings) >= 1
+    with sessions() as session:
+        assert session.get(QueueItem, item_id).escalated_at is not None

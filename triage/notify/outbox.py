@@ -155,6 +155,8 @@ def deliver_one(
         sender.send(claim.notice, claim.address)
     except DeliveryError as exc:
         error = str(exc)[:300]
+    except Exception as exc:  # a sender bug must not leave the row claimed forever
+        error = f"{sender.name}: {type(exc).__name__}"
     with transaction(sessions) as session:
         notification = session.get(Notification, notification_id)
         assert notification is not None
