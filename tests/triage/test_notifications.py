@@ -243,3 +243,36 @@ def test_the_intake_job_pages_right_after_commit(
     (page,) = receiver.to("/dispatch")
     assert page.json["kind"] == "life_safety" and page.json["tier"] == "P1"
     assert [n.status for n in notifications(sessions)] == ["sent"]
+
+
+def test_concurrent_senders_send_a_notification_once(
+    sessions, keyring, rules, sealed_report, settings, receiver, triage_db_url
+) -> None:
+    import threading
+
+    from tipline.db import make_engine, session_factory
+
+    add_contacts(sessions, "default", ("Dispatch", "webhook", f"{receiver.url}/dispatch"))
+    ingest_p1(sessions, keyring, rules, sealed_report, settings)
+    (notification,) = notifications(sessions)
+    now = datetime.now(UTC)
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def send() -> None:
+        engine = make_engine(triage_db_url)
+        try:
+            barrier.wait()
+            outcomes.append(
+                outbox.deliver_one(session_factory(engine), settings, notification.id, now)
+            )
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == [outbox.SENT] + [outbox.SKIPPED] * 3
+    assert len(receiver.to("/dispatch")) == 1
