@@ -14,7 +14,9 @@ from triage.paging import life_safety_alert
 
 STATUS_TEXT = {
     "paging": "Paging the on-call list: nobody has acknowledged yet.",
-    "exhausted": "Nobody on the on-call list acknowledged; supervisors were told.",
+    "exhausted": (
+        "Nobody on the on-call list acknowledged; the unit's supervisor contacts were told."
+    ),
     "acknowledged": "Acknowledged.",
     "done": "Paging stopped: the item is no longer open.",
 }
