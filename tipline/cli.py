@@ -146,6 +146,31 @@ def cmd_officer(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from tipline.db import make_engine
+    from triage import scheduler
+    from triage.audit import triage_sessions
+
+    settings = _settings().require_triage()
+    now = None
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            print(f"error: --now {args.now!r} is not an ISO 8601 time", file=sys.stderr)
+            return 2
+        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    engine = make_engine(settings.triage_database_url or "")
+    try:
+        summary = scheduler.tick(triage_sessions(engine, settings), settings, now)
+    finally:
+        engine.dispose()
+    print(" ".join(f"{name}={count}" for name, count in summary.items()))
+    return 1 if scheduler.STEP_FAILED in summary.values() else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tipline", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -179,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     officer.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"
     )
+    sched = add("scheduler", cmd_scheduler, "run the triage clock (SLA, paging, retries) once")
+    sched.add_argument("action", choices=["tick"])
+    sched.add_argument("--now", help="as of this ISO 8601 time (UTC if no offset); default: now")
     cli_directory.add_commands(sub)
     cli_audit.add_commands(sub)
     return parser

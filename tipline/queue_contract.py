@@ -22,6 +22,8 @@ PORTAL_QUEUE = "portal"
 INGEST_ENVELOPE = "triage.jobs.ingest_envelope"  # a report or a reporter's reply
 INGEST_ATTACHMENT = "triage.jobs.ingest_attachment"  # one sealed file named by such a document
 RECORD_MESSAGE_DELIVERY = "triage.jobs.record_message_delivery"  # ack of store_message
+# triage -> triage (queue "intake"): send notifications now that their alert is committed
+DELIVER_NOTIFICATIONS = "triage.jobs.deliver_notifications"
 # triage -> portal (queue "portal")
 RECORD_ACKNOWLEDGEMENT = "portal.jobs.record_acknowledgement"  # ack of ingest_envelope
 RECORD_ATTACHMENT_ACKNOWLEDGEMENT = "portal.jobs.record_attachment_acknowledgement"
@@ -30,7 +32,9 @@ RECORD_REPORT_STATUS = "portal.jobs.record_report_status"  # coarse status for t
 STORE_DIRECTORY = "portal.jobs.store_directory"  # organizations for the forms (tipline.directory)
 
 # What each worker may run. Anything else is refused without being imported or executed.
-INTAKE_ALLOWLIST = frozenset({INGEST_ENVELOPE, INGEST_ATTACHMENT, RECORD_MESSAGE_DELIVERY})
+INTAKE_ALLOWLIST = frozenset(
+    {INGEST_ENVELOPE, INGEST_ATTACHMENT, RECORD_MESSAGE_DELIVERY, DELIVER_NOTIFICATIONS}
+)
 PORTAL_ALLOWLIST = frozenset(
     {
         RECORD_ACKNOWLEDGEMENT,
@@ -200,4 +204,15 @@ def enqueue_directory(connection: Redis, directory_json: str, version: int) -> N
         STORE_DIRECTORY,
         f"directory-{version}-{uuid.uuid4().hex[:8]}",
         directory_json,
+    )
+
+
+def enqueue_notification_delivery(connection: Redis, notification_ids: list[str]) -> None:
+    """Triage -> triage: send these notifications (opaque ids; nothing of a report)."""
+    _enqueue(
+        connection,
+        INTAKE_QUEUE,
+        DELIVER_NOTIFICATIONS,
+        f"notify-{uuid.uuid4().hex}",
+        list(notification_ids),
     )

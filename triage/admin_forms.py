@@ -70,6 +70,16 @@ class UnitForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[_strip])
 
 
+PURPOSE_LABELS = {
+    "on_call": "On call (paged for life-safety reports, in list order)",
+    "supervisor": "Supervisor (told when nobody answers a page, and when an item is past due)",
+}
+
+
+class PurposeForm(FlaskForm):
+    purpose = SelectField("Purpose", choices=options(PURPOSE_LABELS.items()))
+
+
 class ContactForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[_strip])
     channel = SelectField("Channel", choices=options((c, c.capitalize()) for c in CONTACT_CHANNELS))
@@ -78,6 +88,7 @@ class ContactForm(FlaskForm):
         validators=[DataRequired(), Length(max=300)],
         filters=[_strip],
     )
+    purpose = SelectField("Purpose", choices=options(PURPOSE_LABELS.items()), default="on_call")
 
 
 class OfficerUnitForm(FlaskForm):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tipline.directory import new_referral_token, token_hash
@@ -29,7 +29,9 @@ from triage.directory_checks import (
     renumber,
 )
 from triage.models import (
+    CONTACT_PURPOSES,
     ROUTE_KINDS,
+    Notification,
     Officer,
     Organization,
     ReferralToken,
@@ -219,9 +221,16 @@ def set_default_unit(session: Session, slug: str) -> Unit:
 
 
 def add_unit_contact(
-    session: Session, unit_slug: str, name: str, channel: str, address: str
+    session: Session,
+    unit_slug: str,
+    name: str,
+    channel: str,
+    address: str,
+    purpose: str = "on_call",
 ) -> UnitContact:
-    """Append a contact to the unit's on-call list (worked top to bottom)."""
+    """Append a contact to the unit's list: ``purpose`` "on_call" (paged for life-safety items,
+    top to bottom) or "supervisor" (told when paging finds nobody and when an item is past
+    due)."""
     unit = get_unit(session, unit_slug)
     contact = UnitContact(
         unit=unit,
@@ -230,15 +239,43 @@ def add_unit_contact(
         channel=check_channel(channel),
         address=check_address(channel, address),
         active=True,
+        purpose=check_purpose(purpose),
     )
     session.add(contact)
     session.flush()
     return contact
 
 
+def set_contact_purpose(
+    session: Session, unit_slug: str, contact_id: int, purpose: str
+) -> UnitContact:
+    """Make a contact an on-call one or a supervisor one."""
+    unit = get_unit(session, unit_slug)
+    contact = _contact_of(unit, contact_id)
+    contact.purpose = check_purpose(purpose)
+    session.flush()
+    return contact
+
+
+def check_purpose(purpose: object) -> str:
+    if purpose not in CONTACT_PURPOSES:
+        raise DirectoryError(
+            f"contact purpose must be one of {', '.join(CONTACT_PURPOSES)}, got {purpose!r}"
+        )
+    assert isinstance(purpose, str)
+    return purpose
+
+
 def remove_unit_contact(session: Session, unit_slug: str, contact_id: int) -> None:
     unit = get_unit(session, unit_slug)
     contact = _contact_of(unit, contact_id)
+    # Notifications already sent to it keep their address; they no longer point at the row.
+    session.execute(
+        update(Notification)
+        .where(Notification.contact_id == contact.id)
+        .values(contact_id=None)
+        .execution_options(synchronize_session=False)
+    )
     unit.contacts.remove(contact)
     renumber(unit.contacts)
     session.flush()

@@ -29,6 +29,8 @@ from tipline import report_schema
 from tipline.envelope import EnvelopeError, Header, Purpose, open_envelope, read_header
 from tipline.keys import PrivateKey
 from tipline.queue_contract import ACK_DEAD_LETTER, ACK_STORED
+from tipline.settings import Settings
+from triage import paging
 from triage.audit import record
 from triage.conversation import FROM_REPORTER, refresh_flags
 from triage.documents import REFERRAL, decode, fields_of, kind_of
@@ -69,6 +71,8 @@ def ingest(
     envelope_id: str,
     envelope: bytes,
     now: datetime,
+    *,
+    settings: Settings | None = None,
     blind_key: bytes | None = None,
 ) -> str:
     """Store one delivered envelope; returns ``ACK_STORED``, ``ACK_DEAD_LETTER`` or
@@ -77,6 +81,8 @@ def ingest(
     With ``blind_key`` (``settings.blind_index_key``; the worker always passes it) a new item
     is indexed and linked to related items (``triage.related``); without it, it is not.
     Idempotent: an envelope id already held returns its earlier outcome and stores nothing.
+    A life-safety (P1) item starts paging the on-call list in the same transaction
+    (``triage.paging``; ``settings`` gives the acknowledgement wait, else its default).
     """
     if not ENVELOPE_ID.match(envelope_id):
         raise InvalidJob("the job's envelope id is not a lowercase UUID")
@@ -89,7 +95,9 @@ def ingest(
         return dead_letter(session, envelope_id, envelope, exc.kind, str(exc), now)
     if header.purpose is Purpose.REPORTER_REPLY:
         return ingest_reply(session, keyring, header, envelope_id, envelope, now)
-    return ingest_report(session, keyring, rules, header, envelope_id, envelope, now, blind_key)
+    return ingest_report(
+        session, keyring, rules, header, envelope_id, envelope, now, settings, blind_key
+    )
 
 
 def ingest_report(
@@ -100,6 +108,7 @@ def ingest_report(
     envelope_id: str,
     envelope: bytes,
     now: datetime,
+    settings: Settings | None = None,
     blind_key: bytes | None = None,
 ) -> str:
     """Score, route and queue a report or referral (anything not sealed as a report fails to
@@ -156,15 +165,19 @@ def ingest_report(
     if kind == REFERRAL:
         detail |= {"kind": kind, "verified": verified}
     record(session, "ingested", item_id=item.id, detail=detail, at=now)
+    raised: tuple[int, ...] = ()
     if blind_key is not None:
-        related = relate_new_item(session, item, document, blind_key, rules, now)
-        if related.raised_to_p1:
-            # Paging for these is wired by the alerts part (items raised to P1 by the rule).
-            log.warning("related reports raised items %s to P1", list(related.raised_to_p1))
-    if result.tier == "P1":
+        raised = relate_new_item(session, item, document, blind_key, rules, now).raised_to_p1
+    if item.tier == "P1":  # scored P1, or raised to P1 by the related-reports rule
         log.warning("life-safety %s queued: item %s", kind, item.id)
+        paging.start_life_safety(session, item, now, settings)
     else:
         log.info("%s queued: item %s", kind, item.id)
+    for other_id in raised:
+        other = session.get(QueueItem, other_id)
+        if other is not None and other.id != item.id:
+            log.warning("related reports raised item %s to P1", other.id)
+            paging.start_life_safety(session, other, now, settings)
     return ACK_STORED
 
 

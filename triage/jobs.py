@@ -5,7 +5,9 @@ opens its own transaction, and a plain function does the work on a session:
 
 - ``ingest_envelope`` -> ``triage.intake.ingest`` (a report or a reporter's reply);
 - ``ingest_attachment`` -> ``triage.files.store`` (one sealed file);
-- ``record_message_delivery`` -> ``triage.messages.record_delivery``.
+- ``record_message_delivery`` -> ``triage.messages.record_delivery``;
+- ``deliver_notifications`` -> ``triage.notify.outbox.deliver_one`` (pages and escalations,
+  enqueued once the alert that needs them has committed).
 
 Acknowledgements go to the portal only after the transaction has committed, so the portal never
 stops re-sending something triage does not durably hold. A deferred reply (its report is not
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from redis import Redis
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,7 +36,9 @@ from tipline.queue_contract import (
     unb64,
 )
 from tipline.settings import Settings, SettingsError, load_settings
-from triage import audit, files, intake, messages
+from triage import audit, files, intake, links, messages
+from triage.models import QueueItem
+from triage.notify import outbox
 from triage.rules import Rules, load_rules
 
 log = logging.getLogger("triage.jobs")
@@ -104,7 +108,39 @@ def ingest_envelope(envelope_id: str, envelope_b64: str) -> str:
     outcome = store(ctx, envelope_id, envelope_b64)
     if outcome in ACK_OUTCOMES:
         enqueue_acknowledgement(ctx.redis, envelope_id, outcome)
+    if outcome == ACK_STORED:
+        notify_after_commit(ctx, envelope_id)
     return outcome
+
+
+def notify_after_commit(ctx: IntakeContext, envelope_id: str) -> None:
+    """A life-safety item's first page was committed with it, and so were the pages of related
+    items the new report raised to P1: send them now (the scheduler's tick sends them too if
+    this job is lost)."""
+    with ctx.sessions() as session:
+        item = session.scalars(
+            select(QueueItem).where(QueueItem.envelope_id == envelope_id)
+        ).first()
+        pending: list[str] = []
+        if item is not None:
+            for item_id in [item.id, *(link.other.id for link in links.links_of(session, item))]:
+                pending += outbox.pending_ids_for_item(session, item_id)
+    outbox.enqueue_delivery(ctx.redis, pending)
+
+
+def deliver_notifications(notification_ids: list[str]) -> int:
+    """RQ job (``DELIVER_NOTIFICATIONS``): send these notifications if still due; returns how
+    many went out. Failures are retried by the scheduler with back-off."""
+    ctx = context()
+    if not isinstance(notification_ids, list) or not all(
+        isinstance(i, str) for i in notification_ids
+    ):
+        raise ValueError("deliver_notifications takes a list of notification ids")
+    sent = 0
+    for notification_id in notification_ids:
+        outcome = outbox.deliver_one(ctx.sessions, ctx.settings, notification_id, datetime.now(UTC))
+        sent += outcome == outbox.SENT
+    return sent
 
 
 def ingest_attachment(attachment_id: str, sealed_b64: str) -> str:
@@ -167,6 +203,7 @@ def store(ctx: IntakeContext, envelope_id: str, envelope_b64: str) -> str:
                     envelope_id,
                     envelope,
                     now,
+                    settings=ctx.settings,
                     blind_key=ctx.settings.blind_index_key,
                 )
         except IntegrityError:

@@ -31,7 +31,7 @@ from tipline.db import make_engine
 from tipline.queue_contract import INTAKE_ALLOWLIST, INTAKE_QUEUE
 from tipline.settings import Settings
 from tipline.workers import make_worker
-from triage import audit, intake, jobs, messages, publishing
+from triage import audit, intake, jobs, messages, publishing, scheduler
 
 log = logging.getLogger("triage.worker")
 
@@ -136,6 +136,7 @@ def run(settings: Settings, burst: bool = False) -> None:
         if burst:
             relay_once(relay_sessions, relay_redis, settings)
             publish_once(relay_sessions, relay_redis, settings)
+            scheduler.tick_locked(relay_sessions, relay_redis, settings)
             relay_engine.dispose()  # nothing of it is left open while jobs are forked
             worker.work(burst=True)
             return
@@ -148,6 +149,14 @@ def run(settings: Settings, burst: bool = False) -> None:
                 task=publish_once,
                 interval=settings.directory_publish_seconds,
                 name="triage-directory-publisher",
+            ),
+            RelayThread(
+                relay_sessions,
+                relay_redis,
+                settings,
+                task=scheduler.tick_locked,
+                interval=settings.scheduler_interval_seconds,
+                name="triage-scheduler",
             ),
         ]
         for thread in threads:

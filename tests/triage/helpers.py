@@ -108,7 +108,7 @@ def ingest_envelope(
 ) -> str:
     """Ingest as the worker does; with ``blind_key``, related items are linked too."""
     with transaction(sessions) as session:
-        return ingest(session, keyring, rules, envelope_id, envelope, utcnow(), blind_key)
+        return ingest(session, keyring, rules, envelope_id, envelope, utcnow(), blind_key=blind_key)
 
 
 def item_id_of(sessions: sessionmaker[Session], envelope_id: str) -> int:

@@ -15,6 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from tests.triage.alerts_helpers import alerts_world
 from tests.triage.conftest import reply_to_for, sealed_file
 from tests.triage.helpers import PASSWORD, csrf_from, ingest_envelope, item_id_of, login
 from tipline.db import transaction
@@ -93,6 +94,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("/items/<int:item_id>/move", "POST"): Case(
         "/items/{movable}/move", movers(303), {"unit": "b", "reason": "Their area."}
+    ),
+    # --- alerts: acknowledging a life-safety page (``alerts_world``) ---
+    ("/ack/<token>", "GET"): Case("/ack/{ack_token}", unit_a(200)),
+    ("/ack/<token>", "POST"): Case("/ack/{ack_token}", unit_a(303)),
+    ("/items/<int:item_id>/acknowledge", "POST"): Case("/items/{item}/acknowledge", unit_a(303)),
+    ("/admin/units/<slug>/contacts/<int:contact_id>/purpose", "POST"): Case(
+        "/admin/units/a/contacts/{contact}/purpose", admins(303), {"purpose": "supervisor"}
     ),
     ("/admin", "GET"): Case("/admin", admins(302)),
     ("/admin/organizations", "GET"): Case("/admin/organizations", admins(200)),
@@ -183,7 +191,7 @@ def test_every_route_is_in_the_matrix(app) -> None:
 
 
 @pytest.fixture
-def world(sessions, keyring, rules, sealed_report, reporter_key) -> dict[str, object]:
+def world(sessions, keyring, rules, sealed_report, reporter_key, settings) -> dict[str, object]:
     """Units a and b, an officer of each kind, two items of unit a (one with a file and a
     reporter who can be written to), an organization with a link, contacts and rules."""
     with transaction(sessions) as session:
@@ -210,16 +218,20 @@ def world(sessions, keyring, rules, sealed_report, reporter_key) -> dict[str, ob
         )
         ingest_envelope(sessions, keyring, rules, envelope_id, envelope)
         ids.append(item_id_of(sessions, envelope_id))
-    return related_world(sessions, keyring, rules, sealed_report) | {
-        "item": ids[0],
-        "movable": ids[1],
-        "attachment": descriptor["id"],
-        "link": link,
-        "contact": contact,
-        "contact2": contact2,
-        "rule": rule,
-        "rule2": rule2,
-    }
+    return (
+        related_world(sessions, keyring, rules, sealed_report)
+        | {
+            "item": ids[0],
+            "movable": ids[1],
+            "attachment": descriptor["id"],
+            "link": link,
+            "contact": contact,
+            "contact2": contact2,
+            "rule": rule,
+            "rule2": rule2,
+        }
+        | alerts_world(sessions, settings, ids[0])
+    )
 
 
 def related_world(sessions, keyring, rules, sealed_report) -> dict[str, int]:

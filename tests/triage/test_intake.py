@@ -62,8 +62,10 @@ def test_report_is_queued_with_tier_reasons_and_body_still_sealed(
         assert b"markersubject" not in bytes(item.sealed_body)
         assert decode(open_envelope(bytes(item.sealed_body), keyring, Purpose.REPORT)) == document
         assert item.key_id in keyring
-        (event,) = session.scalars(select(AuditEvent)).all()
+        event, paged = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         assert (event.action, event.officer_id, event.item_id) == ("ingested", None, item.id)
+        # Paging starts at once; this unit has nobody to page (triage.paging).
+        assert (paged.action, paged.item_id) == ("page-exhausted", item.id)
     # Life safety is logged loudly, with the item id and nothing from the report.
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert [r.getMessage() for r in warnings] == [f"life-safety report queued: item {item.id}"]

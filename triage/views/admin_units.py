@@ -7,7 +7,14 @@ from werkzeug.wrappers import Response
 
 from triage import directory_admin as admin
 from triage.access import admin_required
-from triage.admin_forms import ActionForm, ContactForm, DirectionForm, OfficerUnitForm, UnitForm
+from triage.admin_forms import (
+    ActionForm,
+    ContactForm,
+    DirectionForm,
+    OfficerUnitForm,
+    PurposeForm,
+    UnitForm,
+)
 from triage.directory_admin import DirectoryError
 from triage.views.admin_common import changed, failed, found
 from triage.web import db
@@ -56,12 +63,13 @@ def add_contact(slug: str) -> Response | tuple[str, int]:
                 form.name.data or "",
                 form.channel.data or "",
                 form.address.data or "",
+                form.purpose.data or "on_call",
             )
         except DirectoryError as exc:
             db().rollback()
             error = str(exc)
         else:
-            changed("Contact added to the on-call list.", "contact-added", unit=unit.slug)
+            changed("Contact added.", "contact-added", unit=unit.slug)
             return redirect(url_for("admin_units.show", slug=unit.slug), code=303)
     return _unit_page(unit.slug, form, error), 400
 
@@ -78,6 +86,33 @@ def move_contact(slug: str, contact_id: int) -> Response:
             failed(exc)
         else:
             changed("On-call order changed.", "contact-moved", unit=unit.slug)
+    return redirect(url_for("admin_units.show", slug=unit.slug), code=303)
+
+
+@bp.post("/units/<slug>/contacts/<int:contact_id>/purpose")
+@admin_required
+def set_contact_purpose(slug: str, contact_id: int) -> Response:
+    """Make a contact an on-call one or a supervisor one."""
+    unit = found(lambda: admin.get_unit(db(), slug))
+    form = PurposeForm()
+    if form.validate_on_submit():
+        try:
+            contact = admin.set_contact_purpose(
+                db(), unit.slug, contact_id, form.purpose.data or ""
+            )
+        except DirectoryError as exc:
+            failed(exc)
+        else:
+            role = "supervisor" if contact.purpose == "supervisor" else "on-call"
+            changed(
+                f"{contact.name} is now a {role} contact.",
+                "contact-purpose",
+                unit=unit.slug,
+                contact=contact.id,
+                purpose=contact.purpose,
+            )
+    else:
+        failed(DirectoryError("choose on call or supervisor"))
     return redirect(url_for("admin_units.show", slug=unit.slug), code=303)
 
 
