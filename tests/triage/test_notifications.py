@@ -250,7 +250,8 @@ def test_concurrent_senders_send_a_notification_once(
 ) -> None:
     import threading
 
-    from tipline.db import make_engine, session_factory
+    from tipline.db import make_engine
+    from triage.audit import triage_sessions
 
     add_contacts(sessions, "default", ("Dispatch", "webhook", f"{receiver.url}/dispatch"))
     ingest_p1(sessions, keyring, rules, sealed_report, settings)
@@ -264,7 +265,9 @@ def test_concurrent_senders_send_a_notification_once(
         try:
             barrier.wait()
             outcomes.append(
-                outbox.deliver_one(session_factory(engine), settings, notification.id, now)
+                outbox.deliver_one(
+                    triage_sessions(engine, settings), settings, notification.id, now
+                )
             )
         finally:
             engine.dispose()
