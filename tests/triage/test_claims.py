@@ -118,9 +118,7 @@ def test_concurrent_officers_never_get_the_same_item(sessions, add_item) -> None
     assert [item_id for item_id, n in claimed.items() if n > 1] == []
     assert set(claimed) == item_ids
     with sessions() as session:
-        holders = dict(
-            session.execute(select(QueueItem.id, QueueItem.claimed_by_id)).all()
-        )
+        holders = dict(session.execute(select(QueueItem.id, QueueItem.claimed_by_id)).all())
         by_name = {o.username: o.id for o in session.scalars(select(Officer))}
         for name, ids in got.items():
             assert all(holders[item_id] == by_name[name] for item_id in ids)

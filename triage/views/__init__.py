@@ -16,6 +16,7 @@ from triage.views import (
     items,
     queue,
     stats,
+    workflow,
 )
 
 
@@ -32,5 +33,6 @@ def register_blueprints(app: Flask) -> None:
         admin_organizations,
         admin_units,
         admin_routes,
+        workflow,
     ):
         app.register_blueprint(module.bp)
