@@ -26,7 +26,7 @@ def post(client: FlaskClient, page_url: str, url: str, data: dict | None = None)
     token) prefixed with the disposition's name."""
     token = csrf_from(client.get(page_url).get_data(as_text=True))
     prefixes = {key.split("-")[0] for key in data or {} if "-" in key}
-    tokens = {f"{prefix}-csrf_token": token for prefix in prefixes} | {"csrf_token": token}
+    tokens = {f"{prefix}-csrf_token": token for prefix in prefixes} or {"csrf_token": token}
     return client.post(url, data=(data or {}) | tokens)
 
 
