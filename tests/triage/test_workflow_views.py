@@ -247,3 +247,35 @@ def test_state_changes_need_a_csrf_token(
     assert logged_in.post("/queue/claim-next").status_code == 400
     with sessions() as session:
         assert session.get(QueueItem, item_id).claimed_by_id is None
+
+
+def test_the_queue_shows_who_holds_an_item(
+    app, logged_in, sessions, keyring, rules, sealed_report
+) -> None:
+    held = ingested(sessions, keyring, rules, sealed_report)
+    free = ingested(sessions, keyring, rules, sealed_report)
+    post(logged_in, f"/items/{held}", f"/items/{held}/claim")
+    bob = person(app, sessions, "bob", "officer")
+    queue = bob.get("/queue").get_data(as_text=True)
+    assert queue.count("Held by alice") == 1
+    row = queue.split(f'href="/items/{free}"')[0].rsplit("<tr", 1)[1]
+    assert "Held by" not in row
+
+
+def test_an_item_moved_to_another_unit_arrives_unclaimed(
+    app, logged_in, sessions, keyring, rules, sealed_report
+) -> None:
+    from tests.triage.conftest import other_unit
+
+    item_id = ingested(sessions, keyring, rules, sealed_report)
+    post(logged_in, f"/items/{item_id}", f"/items/{item_id}/claim")
+    with transaction(sessions) as session:
+        other_unit(session, "north")
+    sam = person(app, sessions, "sam", "supervisor")
+    response = post(
+        sam, f"/items/{item_id}", f"/items/{item_id}/move", {"unit": "north", "reason": "Theirs."}
+    )
+    assert response.status_code == 303
+    with sessions() as session:
+        item = session.get(QueueItem, item_id)
+        assert item.claimed_by_id is None and item.claim_expires_at is None
