@@ -35,7 +35,7 @@ def _strip(value: object) -> object:
 class AssignForm(FlaskForm):
     """A supervisor gives the item to an officer of the unit (choices filled by the view)."""
 
-    officer = SelectField("Assign to", validators=[InputRequired("Choose an officer.")])
+    assignee = SelectField("Assign to", validators=[InputRequired("Choose an officer.")])
 
 
 class DispositionForm(FlaskForm):
@@ -69,13 +69,15 @@ class DispositionForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    reason = SelectField(
+    reopen_reason = SelectField(
         "Why reopen it", choices=options([PICK, *REOPEN_REASONS.items()]), validate_choice=False
     )
 
 
 class TierForm(FlaskForm):
-    tier = SelectField("New tier", choices=options([PICK, *((t, t) for t in TIERS)]))
-    reason = SelectField(
+    new_tier = SelectField(
+        "New tier", choices=options([PICK, *((t, t) for t in TIERS)]), validate_choice=False
+    )
+    tier_reason = SelectField(
         "Why", choices=options([PICK, *OVERRIDE_REASONS.items()]), validate_choice=False
     )

@@ -155,10 +155,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/items/<int:item_id>/renew", "POST"): Case("/items/{wf_hold}/renew", unit_a(303)),
     ("/items/<int:item_id>/release", "POST"): Case("/items/{wf_hold}/release", unit_a(303)),
     ("/items/<int:item_id>/assign", "POST"): Case(
-        "/items/{wf_hold}/assign", movers(303), {"officer": "officer"}
+        "/items/{wf_hold}/assign", movers(303), {"assignee": "officer"}
     ),
     ("/items/<int:item_id>/tier", "POST"): Case(
-        "/items/{wf_hold}/tier", movers(303), {"tier": "P2", "reason": "new_information"}
+        "/items/{wf_hold}/tier", movers(303), {"new_tier": "P2", "tier_reason": "new_information"}
     ),
     ("/items/<int:item_id>/dispositions/<kind>", "POST"): Case(
         "/items/{wf_decide}/dispositions/open_case",
@@ -173,7 +173,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("/items/<int:item_id>/close", "POST"): Case("/items/{wf_decide}/close", unit_a(303)),
     ("/items/<int:item_id>/reopen", "POST"): Case(
-        "/items/{wf_decide}/reopen", unit_a(303), {"reason": "new_information"}
+        "/items/{wf_decide}/reopen", unit_a(303), {"reopen_reason": "new_information"}
     ),
     ("/logout", "POST"): Case("/logout", everyone(302)),  # last: it ends the session
 }

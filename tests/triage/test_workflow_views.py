@@ -181,11 +181,11 @@ def test_a_supervisor_assigns_sets_the_tier_and_releases(
     page = sam.get(f"/items/{item_id}").get_data(as_text=True)
     assert "Change the tier" in page and "Assign to" in page
     assert "Change the tier" not in logged_in.get(f"/items/{item_id}").get_data(as_text=True)
-    response = post(sam, f"/items/{item_id}", f"/items/{item_id}/assign", {"officer": "alice"})
+    response = post(sam, f"/items/{item_id}", f"/items/{item_id}/assign", {"assignee": "alice"})
     assert response.status_code == 303
     assert "You hold this item" in logged_in.get(f"/items/{item_id}").get_data(as_text=True)
     response = post(
-        sam, f"/items/{item_id}", f"/items/{item_id}/tier", {"tier": "P2", "reason": ""}
+        sam, f"/items/{item_id}", f"/items/{item_id}/tier", {"new_tier": "P2", "tier_reason": ""}
     )
     assert response.status_code == 400
     assert "choose why the tier changes" in response.get_data(as_text=True)
@@ -193,7 +193,7 @@ def test_a_supervisor_assigns_sets_the_tier_and_releases(
         sam,
         f"/items/{item_id}",
         f"/items/{item_id}/tier",
-        {"tier": "P2", "reason": "partner_input"},
+        {"new_tier": "P2", "tier_reason": "partner_input"},
     )
     assert response.status_code == 303
     page = sam.get(f"/items/{item_id}").get_data(as_text=True)
@@ -223,10 +223,13 @@ def test_close_and_reopen(logged_in, sessions, keyring, rules, sealed_report) ->
         {"no_further_action-reason": "duplicate", "no_further_action-note": "Same as #1."},
     )
     assert post(logged_in, page, f"{page}/close").status_code == 303
-    response = post(logged_in, page, f"{page}/reopen", {"reason": ""})
+    response = post(logged_in, page, f"{page}/reopen", {"reopen_reason": ""})
     assert response.status_code == 400
     assert "Choose why the item is reopened." in response.get_data(as_text=True)
-    assert post(logged_in, page, f"{page}/reopen", {"reason": "decision_error"}).status_code == 303
+    assert (
+        post(logged_in, page, f"{page}/reopen", {"reopen_reason": "decision_error"}).status_code
+        == 303
+    )
     with sessions() as session:
         item = session.get(QueueItem, item_id)
         assert item.status == "in_review" and item.closed_at is None

@@ -131,7 +131,7 @@ def unit_officers(unit_id: int) -> list[Officer]:
 
 def assign_form(item: QueueItem, submitted: bool = True) -> AssignForm:
     form = AssignForm() if submitted else AssignForm(formdata=None)
-    form.officer.choices = options(
+    form.assignee.choices = options(
         [("", "Choose..."), *((o.username, o.username) for o in unit_officers(item.unit_id))]
     )
     return form
@@ -149,17 +149,17 @@ def assign(item_id: int) -> Response:
     target = (
         db()
         .scalars(
-            select(Officer).where(Officer.username == form.officer.data, Officer.active.is_(True))
+            select(Officer).where(Officer.username == form.assignee.data, Officer.active.is_(True))
         )
         .one_or_none()
     )
     if target is None:
-        form.officer.errors = ["Choose an officer of the unit."]
+        form.assignee.errors = ["Choose an officer of the unit."]
         return _again(item, 400, assign=form)
     try:
         claims.assign(db(), item, g.officer, target, web().clock(), _minutes())
     except claims.ClaimError as exc:
-        form.officer.errors = [str(exc)]
+        form.assignee.errors = [str(exc)]
         return _again(item, 409, assign=form)
     db().commit()
     flash(f"Item #{item.id} assigned to {target.username}.", "ok")
@@ -235,13 +235,13 @@ def reopen(item_id: int) -> Response:
     form = ReopenForm()
     if not form.validate_on_submit():
         return _again(item, 400, reopen=form)
-    if form.reason.data not in lifecycle.REOPEN_REASONS:
-        form.reason.errors = ["Choose why the item is reopened."]
+    if form.reopen_reason.data not in lifecycle.REOPEN_REASONS:
+        form.reopen_reason.errors = ["Choose why the item is reopened."]
         return _again(item, 400, reopen=form)
     try:
-        lifecycle.reopen(db(), item, g.officer, form.reason.data, web().clock())
+        lifecycle.reopen(db(), item, g.officer, form.reopen_reason.data, web().clock())
     except lifecycle.InvalidTransition as exc:
-        form.reason.errors = [str(exc)]
+        form.reopen_reason.errors = [str(exc)]
         return _again(item, 409, reopen=form)
     db().commit()
     flash(f"Item #{item.id} reopened: it is back in the queue.", "ok")
@@ -251,7 +251,7 @@ def reopen(item_id: int) -> Response:
 def tier_form(submitted: bool = True) -> TierForm:
     form = TierForm() if submitted else TierForm(formdata=None)
     tiers = web().rules.tiers
-    form.tier.choices = options(
+    form.new_tier.choices = options(
         [("", "Choose..."), *((t, f"{t} {tiers[t].label}") for t in TIERS if t in tiers)]
     )
     return form
@@ -272,13 +272,13 @@ def set_tier(item_id: int) -> Response:
             db(),
             item,
             g.officer,
-            form.tier.data or "",
-            form.reason.data or "",
+            form.new_tier.data or "",
+            form.tier_reason.data or "",
             context.rules,
             context.clock(),
         )
     except tier_override.CannotSetTier as exc:
-        form.tier.errors = [str(exc)]
+        form.new_tier.errors = [str(exc)]
         return _again(item, 400, tier=form)
     db().commit()
     flash(f"Tier changed from {old} to {item.tier}; the rules no longer change it.", "ok")
@@ -371,7 +371,6 @@ def workflow_panel(item: QueueItem) -> dict[str, Any]:
         "can_assign": can_assign,
         "can_decide": policy.can_decide(officer, item) and item.status == "in_review",
         "can_set_tier": policy.can_set_tier(officer, item) and item.status in ("new", "in_review"),
-        "action": given.get("action") or ActionForm(formdata=None),
         "assign": given.get("assign")
         or (assign_form(item, submitted=False) if can_assign else None),
         "dispositions": forms,
