@@ -1,8 +1,8 @@
 """A supervisor sets an item's tier by hand; from then on the automatic score leaves it alone.
 
-Intake scores an item once (``scored_tier`` keeps that score) and the related-reports rule may
-raise it later; both go through ``raise_automatically`` here, which does nothing to an item
-whose tier a person has set (``tier_overridden``). Setting a tier recomputes the due time from
+Intake scores an item once (``scored_tier`` keeps that score) and only the related-reports
+rule changes a tier automatically afterwards; that rule skips any item whose tier a person has
+set (``tier_overridden``), which this module sets. Setting a tier recomputes the due time from
 the new tier's SLA, counted from when the report was received (as intake does), and adds a
 reason on top of the item's "why this tier".
 
@@ -82,35 +82,3 @@ def set_tier(
     )
     workflow_hooks.on_tier_set(session, item, old, tier, now)
     return old
-
-
-def raise_automatically(
-    session: Session,
-    item: QueueItem,
-    tier: str,
-    rules: Rules,
-    reason: dict[str, str],
-    now: datetime,
-) -> bool:
-    """The automatic rules (related reports) want ``item`` at ``tier`` at least. Returns True
-    if the tier rose; False if it is already as urgent or a person has set it by hand.
-
-    ``reason`` is a "why this tier" entry (``{"rule", "text"}``, no content). The due time is
-    recomputed from the new tier's SLA. Audited as ``tier-raised`` (by the system).
-    """
-    if item.tier_overridden or tier not in rules.tiers or tier >= item.tier:
-        return False
-    old = item.tier
-    item.tier = tier
-    item.due_at = item.received_at + rules.tiers[tier].due
-    item.reasons = [{**reason, "tier": tier}, *item.reasons]
-    session.flush()
-    record(
-        session,
-        "tier-raised",
-        item_id=item.id,
-        detail={"from": old, "to": tier, "rule": reason.get("rule", "")},
-        at=now,
-    )
-    workflow_hooks.on_tier_set(session, item, old, tier, now)
-    return True

@@ -5,8 +5,8 @@ merged, and then call it:
 
 - ``on_claimed``: an officer took an item (claim, claim next, assignment): a life-safety page
   for it is acknowledged -> ``paging.acknowledge(session, item, officer, now, via="claim")``.
-- ``on_tier_set``: a supervisor set a tier by hand, or the related-reports rule raised it
-  (``triage.tier_override``); when it becomes P1 the on-call list is
+- ``on_tier_set``: a supervisor set a tier by hand (``triage.tier_override``); when it
+  becomes P1 the on-call list is
   paged -> ``paging.start_life_safety(session, item, now)``.
 
 Both run inside the caller's transaction (flush, never commit).
@@ -26,5 +26,5 @@ def on_claimed(session: Session, item: QueueItem, officer: Officer, now: datetim
 
 
 def on_tier_set(session: Session, item: QueueItem, old: str, new: str, now: datetime) -> None:
-    """``item``'s tier changed (by hand or automatically) from ``old`` to ``new``. (Lead:
-    when ``new`` is P1 and ``old`` is not, start paging the on-call list here.)"""
+    """A supervisor set ``item``'s tier from ``old`` to ``new``. (Lead: when ``new`` is P1
+    and ``old`` is not, start paging the on-call list here.)"""

@@ -14,7 +14,6 @@ from triage import tier_override
 from triage.models import AuditEvent, QueueItem
 
 NOW = datetime(2030, 1, 6, 12, 0, tzinfo=UTC)
-RAISE = {"rule": "related-reports", "text": "Three independent reports about one person"}
 
 
 @pytest.fixture
@@ -42,25 +41,6 @@ def test_a_supervisor_sets_the_tier_and_the_due_time_follows(sessions, rules, it
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "tier-set")).one()
         assert event.detail == {"from": "P3", "to": "P1", "reason": "rules_missed"}
         assert event.officer_id == officer(session, "sam").id
-
-
-def test_automatic_raising_respects_a_tier_set_by_hand(sessions, rules, item_id) -> None:
-    make_officers(sessions, "sam", role="supervisor")
-    with transaction(sessions) as session:
-        item = session.get(QueueItem, item_id)
-        assert tier_override.raise_automatically(session, item, "P2", rules, RAISE, NOW)
-        assert item.tier == "P2" and item.due_at == item.received_at + rules.tiers["P2"].due
-        assert not tier_override.raise_automatically(session, item, "P3", rules, RAISE, NOW)
-        tier_override.set_tier(
-            session, item, officer(session, "sam"), "P4", "rules_overstated", rules, NOW
-        )
-        assert not tier_override.raise_automatically(session, item, "P1", rules, RAISE, NOW)
-        assert item.tier == "P4"
-    with sessions() as session:
-        actions = session.scalars(
-            select(AuditEvent.action).where(AuditEvent.item_id == item_id).order_by(AuditEvent.id)
-        ).all()
-        assert actions == ["ingested", "tier-raised", "tier-set"]
 
 
 @pytest.mark.parametrize(
