@@ -6,8 +6,7 @@ merged, and then call it:
 - ``on_claimed``: an officer took an item (claim, claim next, assignment): a life-safety page
   for it is acknowledged -> ``paging.acknowledge(session, item, officer, now, via="claim")``.
 - ``on_tier_set``: a supervisor set a tier by hand (``triage.tier_override``); when it
-  becomes P1 the on-call list is
-  paged -> ``paging.start_life_safety(session, item, now)``.
+  becomes P1 the on-call list is paged -> ``paging.start_life_safety(session, item, now)``.
 
 Both run inside the caller's transaction (flush, never commit).
 """
