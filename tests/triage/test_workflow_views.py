@@ -282,3 +282,21 @@ def test_an_item_moved_to_another_unit_arrives_unclaimed(
     with sessions() as session:
         item = session.get(QueueItem, item_id)
         assert item.claimed_by_id is None and item.claim_expires_at is None
+
+
+def test_a_lapsed_claim_puts_the_item_back_for_others(
+    app, logged_in, sessions, keyring, rules, sealed_report
+) -> None:
+    item_id = ingested(sessions, keyring, rules, sealed_report)
+    start = datetime.now(UTC)
+    context = app.extensions["triage"]
+    context.clock = lambda: start
+    post(logged_in, f"/items/{item_id}", f"/items/{item_id}/claim")
+    context.clock = lambda: start + timedelta(minutes=31)  # TIPLINE_CLAIM_MINUTES is 30
+    bob = person(app, sessions, "bob", "officer")
+    page = bob.get(f"/items/{item_id}").get_data(as_text=True)
+    assert "Nobody holds this item (the last claim ran out)" in page
+    assert "Held by" not in bob.get("/queue").get_data(as_text=True)
+    response = post(bob, "/queue", "/queue/claim-next")
+    assert response.headers["Location"].endswith(f"/items/{item_id}#top")
+    assert "You hold this item" in bob.get(f"/items/{item_id}").get_data(as_text=True)
