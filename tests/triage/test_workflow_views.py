@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tests.triage.helpers import PASSWORD, csrf_from, ingest_envelope, item_id_of, login, table_dump
 from tipline.db import transaction
+from tipline.queue_contract import PORTAL_QUEUE, RECORD_REPORT_STATUS, queue
 from triage.models import AuditEvent, Decision, QueueItem, default_unit
 from triage.officers import add_officer
 
@@ -300,3 +301,31 @@ def test_a_lapsed_claim_puts_the_item_back_for_others(
     response = post(bob, "/queue", "/queue/claim-next")
     assert response.headers["Location"].endswith(f"/items/{item_id}#top")
     assert "You hold this item" in bob.get(f"/items/{item_id}").get_data(as_text=True)
+
+
+def test_the_reporter_sees_being_reviewed_then_closed(
+    logged_in, sessions, keyring, rules, sealed_report, redis_conn
+) -> None:
+    envelope_id, envelope, _ = sealed_report()
+    ingest_envelope(sessions, keyring, rules, envelope_id, envelope)
+    item_id = item_id_of(sessions, envelope_id)
+    page = f"/items/{item_id}"
+
+    def statuses() -> list[str]:
+        jobs = queue(PORTAL_QUEUE, redis_conn).get_jobs()
+        return [j.args[1] for j in jobs if j.func_name == RECORD_REPORT_STATUS]
+
+    post(logged_in, page, f"{page}/claim")
+    assert statuses() == ["in_review"]
+    post(
+        logged_in,
+        page,
+        f"{page}/dispositions/open_case",
+        {"open_case-note": "Case opened."},
+    )
+    assert statuses() == ["in_review"]  # the decision itself is not the reporter's to see
+    post(logged_in, page, f"{page}/close")
+    post(logged_in, page, f"{page}/reopen", {"reopen_reason": "reporter_replied"})
+    assert statuses() == ["in_review", "closed", "in_review"]
+    jobs = queue(PORTAL_QUEUE, redis_conn).get_jobs()
+    assert {j.args[0] for j in jobs} == {envelope_id}

@@ -10,18 +10,22 @@ redirect.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, url_for
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from tipline.queue_contract import enqueue_report_status
 from triage import case_packet, claims, dispositions, lifecycle, policy, tier_override
 from triage.access import deny, login_required
 from triage.admin_forms import ActionForm, options
 from triage.forms import MessageForm
 from triage.items import item_for_officer
+from triage.messages import reporter_status_of
 from triage.models import DISPOSITIONS, TIERS, Officer, QueueItem
 from triage.sealing import NoUnitKey, UnitCrypto
 from triage.views.items import _item_page
@@ -29,6 +33,7 @@ from triage.web import db, web
 from triage.workflow_forms import AssignForm, DispositionForm, ReopenForm, TierForm
 
 bp = Blueprint("workflow", __name__)
+log = logging.getLogger("triage.workflow")
 
 
 def _minutes() -> int:
@@ -45,6 +50,23 @@ def _item_or_404(item_id: int) -> QueueItem:
 
 def _back(item: QueueItem, anchor: str = "workflow") -> Response:
     return redirect(url_for("items.show", item_id=item.id) + f"#{anchor}", code=303)
+
+
+def _tell_reporter(item: QueueItem) -> None:
+    """After a committed claim, assignment, close or reopening: send the reporter's coarse
+    status ("being reviewed" or "closed", nothing about the decision) to the portal. Best
+    effort, like every status update: the portal keeps the newest, and the next change or
+    message sends the latest again."""
+    context = web()
+    try:
+        enqueue_report_status(
+            context.redis,
+            item.envelope_id,
+            reporter_status_of(item.status),
+            context.clock().isoformat(),
+        )
+    except RedisError:
+        log.warning("status of item %s not sent (Redis unavailable)", item.id)
 
 
 def _again(item: QueueItem, status: int, error: str | None = None, **forms: Any) -> Response:
@@ -68,6 +90,7 @@ def claim_next() -> Response:
     if item is None:
         flash("Nothing to claim: every open item of your unit is taken.", "ok")
         return redirect(url_for("queue.index"), code=303)
+    _tell_reporter(item)
     return _back(item, "top")
 
 
@@ -82,6 +105,7 @@ def claim(item_id: int) -> Response:
     except claims.ClaimError as exc:
         return _again(item, 409, str(exc))
     db().commit()
+    _tell_reporter(item)
     return _back(item)
 
 
@@ -162,6 +186,7 @@ def assign(item_id: int) -> Response:
         form.assignee.errors = [str(exc)]
         return _again(item, 409, assign=form)
     db().commit()
+    _tell_reporter(item)
     flash(f"Item #{item.id} assigned to {target.username}.", "ok")
     return _back(item)
 
@@ -224,6 +249,7 @@ def close(item_id: int) -> Response:
     except lifecycle.InvalidTransition as exc:
         return _again(item, 409, str(exc))
     db().commit()
+    _tell_reporter(item)
     flash(f"Item #{item.id} closed.", "ok")
     return _back(item)
 
@@ -244,6 +270,7 @@ def reopen(item_id: int) -> Response:
         form.reopen_reason.errors = [str(exc)]
         return _again(item, 409, reopen=form)
     db().commit()
+    _tell_reporter(item)
     flash(f"Item #{item.id} reopened: it is back in the queue.", "ok")
     return _back(item)
 
