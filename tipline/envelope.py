@@ -38,6 +38,7 @@ class Purpose(IntEnum):
     REPORT = 1  # reporter -> unit: a new report
     REPORTER_REPLY = 2  # reporter -> unit: a follow-up answer
     MESSAGE_TO_REPORTER = 3  # unit -> reporter: a question, sealed to the reporter's key
+    OFFICER_NOTE = 4  # unit -> unit: what an officer wrote about a report (a decision's note)
 
 
 class EnvelopeError(Exception):

@@ -42,6 +42,9 @@ def move_item(
     source = session.get(Unit, item.unit_id)
     source_name = source.name if source is not None else "another unit"
     item.unit_id = target.id
+    # Whoever held it in the old unit can no longer see it: it arrives unclaimed.
+    item.claimed_by_id = None
+    item.claim_expires_at = None
     item.route_reasons = [
         *item.route_reasons,
         {

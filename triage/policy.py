@@ -61,3 +61,36 @@ AUDIT_ROLES = frozenset({"supervisor", "admin"})
 def can_see_audit_log(officer: Officer) -> bool:
     """Supervisors and admins read their unit's audit log and check the chain; officers do not."""
     return officer.active and officer.role in AUDIT_ROLES
+
+
+# --- the workflow: claims, decisions, tiers (``triage.claims``, ``triage.dispositions``) ----
+#
+# Any officer of the item's unit claims, renews and releases their own claim, closes a decided
+# item and reopens one (with a reason). Only the officer holding the claim records a
+# disposition, or a supervisor/admin of the unit. Supervisors and admins also assign an item
+# to an officer of the unit (taking it from whoever holds it), release anyone's claim and set
+# an item's tier by hand.
+
+WORKFLOW_LEADS = frozenset({"supervisor", "admin"})
+
+
+def can_work_item(officer: Officer, item: QueueItem) -> bool:
+    """Claim, renew and release one's own claim, close, reopen: any officer of the unit."""
+    return can_see_item(officer, item)
+
+
+def can_assign(officer: Officer, item: QueueItem) -> bool:
+    """Assign or reassign an item of the unit to one of its officers, release any claim."""
+    return can_see_item(officer, item) and officer.role in WORKFLOW_LEADS
+
+
+def can_decide(officer: Officer, item: QueueItem) -> bool:
+    """Record a disposition: the officer holding the claim, or a supervisor of the unit."""
+    if not can_see_item(officer, item):
+        return False
+    return item.claimed_by_id == officer.id or officer.role in WORKFLOW_LEADS
+
+
+def can_set_tier(officer: Officer, item: QueueItem) -> bool:
+    """Set an item's tier by hand (the automatic score then leaves it alone)."""
+    return can_see_item(officer, item) and officer.role in WORKFLOW_LEADS

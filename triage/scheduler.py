@@ -22,16 +22,33 @@ from redis import Redis
 from redis.exceptions import LockError, RedisError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tipline.db import transaction
 from tipline.settings import Settings
-from triage import paging, sla
+from triage import claims, lifecycle, paging, sla
 from triage.notify import outbox
 
 log = logging.getLogger("triage.scheduler")
 
 Hook = Callable[[sessionmaker[Session], Settings, datetime], int]
 
+
+def expire_claims(sessions: sessionmaker[Session], _settings: Settings, now: datetime) -> int:
+    """Claims whose lease ran out: the items go back to the queue."""
+    with transaction(sessions) as session:
+        return claims.expire_claims(session, now)
+
+
+def reopen_reviews_due(sessions: sessionmaker[Session], _settings: Settings, now: datetime) -> int:
+    """ "Monitor" items whose review date has come go back to the queue."""
+    with transaction(sessions) as session:
+        return lifecycle.reopen_reviews_due(session, now)
+
+
 # Extra steps run at the end of every tick: (name in the summary, function returning a count).
-HOOKS: list[tuple[str, Hook]] = []
+HOOKS: list[tuple[str, Hook]] = [
+    ("claims_expired", expire_claims),
+    ("reviews_due", reopen_reviews_due),
+]
 
 STEP_FAILED = -1
 

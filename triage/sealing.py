@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -114,6 +115,29 @@ class UnitCrypto:
         """The unit's copy of a question -> its document, in memory only."""
         plaintext = open_envelope(unit_copy, self.keyring, Purpose.MESSAGE_TO_REPORTER)
         return followup_schema.decode_message(plaintext)
+
+    # --- officers' notes ------------------------------------------------------------------
+
+    def seal_note(self, note: Mapping[str, str]) -> tuple[bytes, str]:
+        """What an officer wrote about a report (a decision's note, a partner's name), sealed
+        to the unit's newest key -> (sealed bytes, key id). Raises ``NoUnitKey``."""
+        unit = self.newest_unit_key()
+        plaintext = json.dumps(dict(note), ensure_ascii=False, sort_keys=True).encode()
+        # Readable only with the unit's private keys, like the report itself.
+        return seal(plaintext, unit, Purpose.OFFICER_NOTE), unit.key_id
+
+    def open_note(self, sealed: bytes) -> dict[str, str]:
+        """A sealed officer's note -> its fields, in memory only.
+
+        Raises ``tipline.envelope.EnvelopeError``, or ``SealingError`` if it is not a note."""
+        plaintext = open_envelope(sealed, self.keyring, Purpose.OFFICER_NOTE)
+        try:
+            note = json.loads(plaintext)
+        except ValueError:
+            raise SealingError("the sealed note is not a note") from None
+        if not isinstance(note, dict):
+            raise SealingError("the sealed note is not a note")
+        return {str(k): str(v) for k, v in note.items()}
 
     # --- attached files -----------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from tests.triage.helpers import PASSWORD, csrf_from, ingest_envelope, item_id_o
 from tipline.db import transaction
 from triage import directory_admin as admin
 from triage import files
-from triage.models import AuditEvent, Officer
+from triage.models import AuditEvent, Officer, QueueItem
 from triage.officers import add_officer
 
 # Personas: the item's unit is "a".
@@ -171,6 +171,34 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("/search", "GET"): Case("/search", officers(200)),
     ("/search", "POST"): Case("/search", officers(200), {"q": "break room"}),
+    # --- the workflow (claims, dispositions, tier, case packet): items of ``workflow_world``.
+    # Claim next takes the unit's only P1 item ({wf_decide}); it is then decided, its packet
+    # read, closed and reopened; {wf_hold} is claimed, renewed, released, assigned, re-tiered.
+    ("/queue/claim-next", "POST"): Case("/queue/claim-next", officers(303)),
+    ("/items/<int:item_id>/claim", "POST"): Case("/items/{wf_hold}/claim", unit_a(303)),
+    ("/items/<int:item_id>/renew", "POST"): Case("/items/{wf_hold}/renew", unit_a(303)),
+    ("/items/<int:item_id>/release", "POST"): Case("/items/{wf_hold}/release", unit_a(303)),
+    ("/items/<int:item_id>/assign", "POST"): Case(
+        "/items/{wf_hold}/assign", movers(303), {"assignee": "officer"}
+    ),
+    ("/items/<int:item_id>/tier", "POST"): Case(
+        "/items/{wf_hold}/tier", movers(303), {"new_tier": "P2", "tier_reason": "new_information"}
+    ),
+    ("/items/<int:item_id>/dispositions/<kind>", "POST"): Case(
+        "/items/{wf_decide}/dispositions/open_case",
+        unit_a(303),
+        {"open_case-note": "Opening a case: the threat names a date."},
+    ),
+    ("/items/<int:item_id>/case-packet", "GET"): Case(
+        "/items/{wf_decide}/case-packet", unit_a(200)
+    ),
+    ("/items/<int:item_id>/case-packet.json", "GET"): Case(
+        "/items/{wf_decide}/case-packet.json", unit_a(200)
+    ),
+    ("/items/<int:item_id>/close", "POST"): Case("/items/{wf_decide}/close", unit_a(303)),
+    ("/items/<int:item_id>/reopen", "POST"): Case(
+        "/items/{wf_decide}/reopen", unit_a(303), {"reopen_reason": "new_information"}
+    ),
     ("/logout", "POST"): Case("/logout", everyone(302)),  # last: it ends the session
 }
 
@@ -220,6 +248,7 @@ def world(sessions, keyring, rules, sealed_report, reporter_key, settings) -> di
         ids.append(item_id_of(sessions, envelope_id))
     return (
         related_world(sessions, keyring, rules, sealed_report)
+        | workflow_world(sessions, sealed_report, keyring, rules)
         | {
             "item": ids[0],
             "movable": ids[1],
@@ -242,6 +271,23 @@ def related_world(sessions, keyring, rules, sealed_report) -> dict[str, int]:
         ingest_envelope(sessions, keyring, rules, envelope_id, envelope)
         ids.append(item_id_of(sessions, envelope_id))
     return {"rel1": ids[0], "rel2": ids[1]}
+
+
+def workflow_world(sessions, sealed_report, keyring, rules) -> dict[str, int]:
+    """Two more items of unit a for the workflow routes: the unit's only P1 ({wf_decide},
+    what "claim next" takes) and a P3 ({wf_hold})."""
+    ids = {}
+    for name, fields in (
+        ("wf_decide", {"category": "bullying", "danger_now": "yes"}),
+        ("wf_hold", {"category": "bullying"}),
+    ):
+        envelope_id, envelope, _ = sealed_report(**fields)
+        ingest_envelope(sessions, keyring, rules, envelope_id, envelope)
+        ids[name] = item_id_of(sessions, envelope_id)
+    with sessions() as session:
+        tiers = {name: session.get(QueueItem, item_id).tier for name, item_id in ids.items()}
+    assert tiers == {"wf_decide": "P1", "wf_hold": "P3"}, tiers
+    return ids
 
 
 def denials(sessions) -> list[tuple[int | None, str]]:

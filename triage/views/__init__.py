@@ -19,6 +19,7 @@ from triage.views import (
     queue,
     related,
     stats,
+    workflow,
 )
 
 
@@ -38,5 +39,6 @@ def register_blueprints(app: Flask) -> None:
         admin_units,
         admin_routes,
         related,
+        workflow,
     ):
         app.register_blueprint(module.bp)
