@@ -10,9 +10,10 @@ Measured at each size, after the sizes before it (items are added, not regenerat
 
 - the queue page: ``GET /queue`` (the default view: open items, page 1) over HTTP from the
   officers' app under gunicorn, for an officer logged in through the login form;
-- "claim next": the query the claim feature (issue 5) will run, not a feature yet: the unit's
-  first new item by tier then due time, ``LIMIT 1 FOR UPDATE SKIP LOCKED`` on PostgreSQL
-  (plain ``LIMIT 1`` on SQLite), in a transaction that is rolled back.
+- "claim next": ``triage.claims.claim_next`` itself, as the button runs it (the unit's most
+  urgent free open item, tier then due time; ``FOR UPDATE SKIP LOCKED`` and a conditional
+  ``UPDATE`` on PostgreSQL, the conditional ``UPDATE`` on SQLite, plus its audit event), in a
+  transaction that is rolled back so every sample claims from the same queue.
 
 The baseline of every figure is the same figure at the smallest size, in the same run.
 """
@@ -24,7 +25,8 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from bench import procs
 from bench.client import Client, csrf_token
@@ -34,8 +36,9 @@ from bench.reports import sealed_reports
 from bench.stats import ms, percentile, ratio
 from bench.table import Table
 from tipline.db import make_engine, transaction
+from triage import claims
 from triage.audit import triage_sessions
-from triage.models import QueueItem
+from triage.models import Officer, QueueItem
 from triage.officers import add_officer
 
 TARGET = 2.0  # the page at 1 million within 2x of the page at 1 thousand
@@ -93,24 +96,17 @@ def generate(engine: Engine, unit_id: int, first: int, count: int, body: bytes, 
             conn.execute(text("VACUUM ANALYZE queue_items"))
 
 
-def claim_next_sql(unit_id: int):
-    return (
-        select(QueueItem.id)
-        .where(QueueItem.unit_id == unit_id, QueueItem.status == "new")
-        .order_by(QueueItem.tier, QueueItem.due_at)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-
-
-def time_claim_next(engine: Engine, unit_id: int, samples: int) -> list[float]:
-    statement = claim_next_sql(unit_id)
+def time_claim_next(sessions: sessionmaker[Session], officer_id: int, samples: int) -> list[float]:
     times = []
     for n in range(samples + 3):
         start = time.perf_counter()
-        with engine.connect() as conn:
-            conn.execute(statement).first()
-            conn.rollback()
+        with sessions() as session:
+            officer = session.get(Officer, officer_id)
+            assert officer is not None
+            claimed = claims.claim_next(session, officer, datetime.now(UTC), 30)
+            session.rollback()
+        if claimed is None:
+            raise RuntimeError("claim next found no open item to claim")
         if n >= 3:
             times.append(time.perf_counter() - start)
     return times
@@ -148,7 +144,8 @@ def run(env: BenchEnv, options: Options) -> Table:
     sizes = sorted(options.sizes)
     results: dict[int, dict[str, object]] = {}
     try:
-        with transaction(triage_sessions(engine, settings)) as session:
+        sessions = triage_sessions(engine, settings)
+        with transaction(sessions) as session:
             officer = add_officer(
                 session,
                 "bench-officer",
@@ -156,7 +153,7 @@ def run(env: BenchEnv, options: Options) -> Table:
                 "officer",
                 memory_kib=settings.password_argon2_memory_kib,
             )
-            unit_id = officer.unit_id
+            unit_id, officer_id = officer.unit_id, officer.id
         ((_, body),) = sealed_reports(env.key_dirs["public"], 1)
         key_id = next(iter(env.key_dirs["public"].glob("*.pub"))).stem
         stored = 0
@@ -171,7 +168,7 @@ def run(env: BenchEnv, options: Options) -> Table:
                 stored = size
                 results[size] = {
                     "page": time_page(client, options.samples),
-                    "claim": time_claim_next(engine, unit_id, options.samples),
+                    "claim": time_claim_next(sessions, officer_id, options.samples),
                     "generated": generated,
                 }
             client.close()
@@ -206,7 +203,7 @@ def run(env: BenchEnv, options: Options) -> Table:
         for q in (50, 95):
             c, b = percentile(claim, q), percentile(base_claim, q)
             table.add(
-                f"claim-next query (not a feature yet), {size:,} items, p{q}",
+                f"claim next (claims.claim_next, rolled back), {size:,} items, p{q}",
                 ms(c),
                 ms(b),
                 ratio(c, b),

@@ -137,19 +137,21 @@ def _lock_head(conn: Connection) -> tuple[int, str]:
     ).first()
     if row is not None:
         return int(row.seq), str(row.hash)
-    events = AuditEvent.__table__
-    if conn.execute(select(func.max(events.c.seq))).scalar() is not None:
-        raise AuditHeadMissing(
-            "the audit chain has events but no head row; run `tipline audit verify`"
-        )
-    stmt = insert(head).values(id=HEAD_ID, seq=0, hash=GENESIS)
+    # No head yet: create it. Two first writers may both get here; on PostgreSQL the second
+    # one's insert waits for the first's transaction and then does nothing, so only the writer
+    # that really inserted the row decides whether the chain is empty or its head was deleted.
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         stmt = pg_insert(head).values(id=HEAD_ID, seq=0, hash=GENESIS).on_conflict_do_nothing()
     else:
-        stmt = stmt.prefix_with("OR IGNORE")
-    conn.execute(stmt)
+        stmt = insert(head).values(id=HEAD_ID, seq=0, hash=GENESIS).prefix_with("OR IGNORE")
+    created = conn.execute(stmt).rowcount == 1
+    events = AuditEvent.__table__
+    if created and conn.execute(select(func.max(events.c.seq))).scalar() is not None:
+        raise AuditHeadMissing(
+            "the audit chain has events but no head row; run `tipline audit verify`"
+        )
     row = conn.execute(
         select(head.c.seq, head.c.hash).where(head.c.id == HEAD_ID).with_for_update()
     ).one()

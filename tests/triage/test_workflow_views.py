@@ -88,7 +88,15 @@ def test_claim_next_from_the_queue_then_decide(
     assert "Dispatch sent a patrol to the address." in page
     assert notified.strftime("%Y-%m-%d %H:%M UTC") in page
     assert "Close the item" in page
-    assert actions(sessions, urgent) == ["ingested", "claimed", "claim-released", "decided"]
+    # No on-call contact in this unit: the page is exhausted at once, and the claim answers it.
+    assert actions(sessions, urgent) == [
+        "ingested",
+        "page-exhausted",
+        "claimed",
+        "page-acknowledged",
+        "claim-released",
+        "decided",
+    ]
     with sessions() as session:
         assert session.get(QueueItem, routine).claimed_by_id is None
 
