@@ -15,6 +15,7 @@ from triage.audit import record
 from triage.items import item_for_officer
 from triage.models import QueueItem
 from triage.notify.tokens import token_hash
+from triage.views.lookup import item_or_404
 from triage.web import db, web
 
 bp = Blueprint("alerts", __name__)
@@ -50,10 +51,7 @@ def ack(token: str) -> Response | tuple[str, int]:
 @bp.post("/items/<int:item_id>/acknowledge")
 @login_required
 def ack_from_item(item_id: int) -> Response:
-    item = item_for_officer(db(), item_id, g.officer)
-    if item is None:
-        db().commit()  # keep the access-denied event
-        abort(404)
+    item = item_or_404(item_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     return _acknowledge(item, "item-page")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from tipline.report_schema import CATEGORIES
@@ -11,10 +11,11 @@ from triage.access import deny, login_required
 from triage.admin_forms import MoveItemForm, options
 from triage.directory_admin import DirectoryError, list_units
 from triage.forms import MessageForm
-from triage.items import NOT_GIVEN, item_for_officer, open_for_officer
+from triage.items import NOT_GIVEN, open_for_officer
 from triage.models import STATUS_LABELS, QueueItem
 from triage.queue import is_overdue, organization_names
 from triage.sealing import UnitCrypto
+from triage.views.lookup import item_or_404
 from triage.web import db, web
 
 bp = Blueprint("items", __name__)
@@ -23,14 +24,14 @@ bp = Blueprint("items", __name__)
 @bp.get("/items/<int:item_id>")
 @login_required
 def show(item_id: int) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     return _item_page(item, MessageForm(formdata=None))
 
 
 @bp.post("/items/<int:item_id>/messages")
 @login_required
 def send_message(item_id: int) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     form = MessageForm()
     if not form.validate_on_submit():
         return _item_page(item, form, status=400)
@@ -53,7 +54,7 @@ def send_message(item_id: int) -> Response:
 @login_required
 def move(item_id: int) -> Response:
     """A supervisor moves an item of their unit to another unit, saying why."""
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     if not policy.can_move_item(g.officer, item):
         deny(403, "role", item_id=item.id)
     form = MoveItemForm()
@@ -74,14 +75,6 @@ def move(item_id: int) -> Response:
 
 def _move_choices(item: QueueItem) -> list[tuple[str, str]]:
     return options((u.slug, u.name) for u in list_units(db()) if u.id != item.unit_id)
-
-
-def _item_or_404(item_id: int) -> QueueItem:
-    item = item_for_officer(db(), item_id, g.officer)
-    if item is None:
-        db().commit()  # keep the access-denied event
-        abort(404)
-    return item
 
 
 def _item_page(

@@ -13,9 +13,10 @@ from tipline.report_schema import CATEGORIES
 from triage import links, search
 from triage.access import login_required
 from triage.admin_forms import ActionForm
-from triage.items import item_for_officer, open_for_officer
-from triage.models import STATUS_LABELS, QueueItem
+from triage.items import open_for_officer
+from triage.models import STATUS_LABELS
 from triage.related_forms import SearchForm
+from triage.views.lookup import item_or_404
 from triage.web import db, web
 
 bp = Blueprint("related", __name__)
@@ -27,14 +28,6 @@ def _template_helpers() -> dict[str, object]:
     return {"related_items": lambda item: links.links_of(db(), item)}
 
 
-def _item_or_404(item_id: int) -> QueueItem:
-    item = item_for_officer(db(), item_id, g.officer)
-    if item is None:
-        db().commit()  # keep the access-denied event
-        abort(404)
-    return item
-
-
 def _back(item_id: int) -> Response:
     return redirect(url_for("items.show", item_id=item_id) + "#related", code=303)
 
@@ -44,7 +37,7 @@ def _back(item_id: int) -> Response:
 def choose(item_id: int) -> Response:
     """The item page's "compare with item number" box: on to the side-by-side page, where
     the two can be linked."""
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     raw = (request.args.get("other") or "").strip().lstrip("#")
     if not raw.isdigit() or len(raw) > 12 or int(raw) == item.id:
         flash("Give the number of another item of your unit, such as 42.", "error")
@@ -56,8 +49,8 @@ def choose(item_id: int) -> Response:
 @login_required
 def compare(item_id: int, other_id: int) -> Response:
     """Both reports opened side by side; each opening is audited as a view of that item."""
-    item = _item_or_404(item_id)
-    other = _item_or_404(other_id)
+    item = item_or_404(item_id)
+    other = item_or_404(other_id)
     if other.id == item.id:
         return _back(item.id)
     context = web()
@@ -81,8 +74,8 @@ def compare(item_id: int, other_id: int) -> Response:
 @bp.post("/items/<int:item_id>/related/<int:other_id>/link")
 @login_required
 def link(item_id: int, other_id: int) -> Response:
-    item = _item_or_404(item_id)
-    other = _item_or_404(other_id)
+    item = item_or_404(item_id)
+    other = item_or_404(other_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -99,8 +92,8 @@ def link(item_id: int, other_id: int) -> Response:
 @bp.post("/items/<int:item_id>/related/<int:other_id>/unlink")
 @login_required
 def unlink(item_id: int, other_id: int) -> Response:
-    item = _item_or_404(item_id)
-    other = _item_or_404(other_id)
+    item = item_or_404(item_id)
+    other = item_or_404(other_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

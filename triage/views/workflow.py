@@ -24,12 +24,12 @@ from triage import case_packet, claims, dispositions, lifecycle, policy, tier_ov
 from triage.access import deny, login_required
 from triage.admin_forms import ActionForm, options
 from triage.forms import MessageForm
-from triage.items import item_for_officer
 from triage.messages import reporter_status_of
 from triage.models import DISPOSITIONS, TIERS, Officer, QueueItem
 from triage.notify import outbox
 from triage.sealing import NoUnitKey, UnitCrypto
 from triage.views.items import _item_page
+from triage.views.lookup import item_or_404
 from triage.web import db, web
 from triage.workflow_forms import AssignForm, DispositionForm, ReopenForm, TierForm
 
@@ -39,14 +39,6 @@ log = logging.getLogger("triage.workflow")
 
 def _minutes() -> int:
     return web().settings.claim_minutes
-
-
-def _item_or_404(item_id: int) -> QueueItem:
-    item = item_for_officer(db(), item_id, g.officer)
-    if item is None:
-        db().commit()  # keep the access-denied event
-        abort(404)
-    return item
 
 
 def _back(item: QueueItem, anchor: str = "workflow") -> Response:
@@ -98,7 +90,7 @@ def claim_next() -> Response:
 @bp.post("/items/<int:item_id>/claim")
 @login_required
 def claim(item_id: int) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -113,7 +105,7 @@ def claim(item_id: int) -> Response:
 @bp.post("/items/<int:item_id>/renew")
 @login_required
 def renew(item_id: int) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -127,7 +119,7 @@ def renew(item_id: int) -> Response:
 @bp.post("/items/<int:item_id>/release")
 @login_required
 def release(item_id: int) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     if item.claimed_by_id is None:
@@ -165,7 +157,7 @@ def assign_form(item: QueueItem, submitted: bool = True) -> AssignForm:
 @bp.post("/items/<int:item_id>/assign")
 @login_required
 def assign(item_id: int) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     if not policy.can_assign(g.officer, item):
         deny(403, "role", item_id=item.id)
     form = assign_form(item)
@@ -214,7 +206,7 @@ def _input(kind: str, form: DispositionForm) -> dispositions.DispositionInput:
 @bp.post("/items/<int:item_id>/dispositions/<kind>")
 @login_required
 def decide(item_id: int, kind: str) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     if kind not in DISPOSITIONS:
         abort(404)
     if not policy.can_decide(g.officer, item):
@@ -242,7 +234,7 @@ def decide(item_id: int, kind: str) -> Response:
 @bp.post("/items/<int:item_id>/close")
 @login_required
 def close(item_id: int) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -258,7 +250,7 @@ def close(item_id: int) -> Response:
 @bp.post("/items/<int:item_id>/reopen")
 @login_required
 def reopen(item_id: int) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     form = ReopenForm()
     if not form.validate_on_submit():
         return _again(item, 400, reopen=form)
@@ -288,7 +280,7 @@ def tier_form(submitted: bool = True) -> TierForm:
 @bp.post("/items/<int:item_id>/tier")
 @login_required
 def set_tier(item_id: int) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     if not policy.can_set_tier(g.officer, item):
         deny(403, "role", item_id=item.id)
     form = tier_form()
@@ -331,7 +323,7 @@ def _packet(item: QueueItem, form: str) -> dict[str, Any]:
 @bp.get("/items/<int:item_id>/case-packet")
 @login_required
 def packet_page(item_id: int) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     packet = _packet(item, "html")
     response = make_response(
         render_template(
@@ -349,7 +341,7 @@ def packet_page(item_id: int) -> Response:
 @bp.get("/items/<int:item_id>/case-packet.json")
 @login_required
 def packet_json(item_id: int) -> Response:
-    item = _item_or_404(item_id)
+    item = item_or_404(item_id)
     packet = _packet(item, "json")
     response = make_response(json.dumps(packet, ensure_ascii=False, indent=2))
     response.headers["Content-Type"] = "application/json; charset=utf-8"
