@@ -29,6 +29,10 @@ CHILDREN = {
     "intake-worker": ["worker", "intake"],
     "portal-worker": ["worker", "portal"],
 }
+DEV_CONTACTS = (
+    ("Development on-call", "on-call@localhost", "on_call"),
+    ("Development supervisor", "supervisor@localhost", "supervisor"),
+)
 DEV_OFFICER = "dev-officer"
 
 
@@ -80,7 +84,9 @@ class Supervisor:
         if marker.exists():
             return
         from tipline.db import make_engine, transaction
+        from triage import directory_admin
         from triage.audit import triage_sessions
+        from triage.models import default_unit
         from triage.officers import add_officer
 
         password = "-".join(secrets.token_hex(3) for _ in range(4))
@@ -94,12 +100,17 @@ class Supervisor:
                     "admin",
                     memory_kib=self.settings.password_argon2_memory_kib,
                 )
+                # Someone to page: without an SMTP server these go to the intake worker's log.
+                unit = default_unit(session).slug
+                for name, address, purpose in DEV_CONTACTS:
+                    directory_admin.add_unit_contact(session, unit, name, "email", address, purpose)
         finally:
             engine.dispose()
         marker.write_text("created; the password was printed once\n")
         self._say("created a development officer (shown once, write it down):")
         self._say(f"    username: {DEV_OFFICER}")
         self._say(f"    password: {password}")
+        self._say("added development on-call and supervisor contacts (pages go to the log)")
 
     # -- children ------------------------------------------------------------------------
 

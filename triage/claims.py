@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from triage import policy, workflow_hooks
@@ -105,27 +105,41 @@ def _reload(session: Session, item_id: int) -> QueueItem:
     return item
 
 
-def _candidates(officer: Officer, now: datetime) -> ColumnElement[bool]:
-    return and_(
-        QueueItem.unit_id == officer.unit_id,
-        QueueItem.status.in_(OPEN_STATUSES),
-        is_free(now),
-    )
+def _candidates(session: Session, officer: Officer, now: datetime) -> list[int]:
+    """The ids of the most urgent free open items of the officer's unit, best first.
+
+    One query per open status, each walking the ``(unit_id, status, tier, due_at)`` index in
+    order and stopping early, then merged here: a single ``status IN (...)`` query would sort
+    every open item of the unit first. On PostgreSQL each query takes only the first row
+    nobody else is locking (``FOR UPDATE SKIP LOCKED``), so officers pressing "claim next"
+    together fan out over different items instead of queueing behind one row.
+    """
+    order = (QueueItem.tier, QueueItem.due_at, QueueItem.id)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    rows: list[tuple[str, datetime, int]] = []
+    for status in OPEN_STATUSES:
+        query = (
+            select(*order)
+            .where(
+                QueueItem.unit_id == officer.unit_id,
+                QueueItem.status == status,
+                is_free(now),
+            )
+            .order_by(*order)
+        )
+        query = query.limit(1).with_for_update(skip_locked=True) if postgres else query.limit(BATCH)
+        rows += [(tier, due_at, item_id) for tier, due_at, item_id in session.execute(query)]
+    rows.sort()
+    return [item_id for _, _, item_id in rows]
 
 
 def claim_next(session: Session, officer: Officer, now: datetime, minutes: int) -> QueueItem | None:
     """Claim the most urgent free open item of the officer's unit (tier, then due time, the
-    queue's order); None if there is none. Concurrent callers never get the same item."""
+    queue's order); None if there is none. Concurrent callers never get the same item: taking
+    it is a conditional UPDATE checked by its row count, and a lost race moves on."""
     until = lease_end(now, minutes)
-    order = (QueueItem.tier, QueueItem.due_at, QueueItem.id)
-    query = select(QueueItem.id).where(_candidates(officer, now)).order_by(*order)
-    postgres = session.get_bind().dialect.name == "postgresql"
     for _ in range(MAX_ROUNDS):
-        if postgres:
-            # Lock the first candidate nobody else is locking; the UPDATE below then holds.
-            ids = list(session.scalars(query.limit(1).with_for_update(skip_locked=True)))
-        else:
-            ids = list(session.scalars(query.limit(BATCH)))
+        ids = _candidates(session, officer, now)
         if not ids:
             return None
         for item_id in ids:

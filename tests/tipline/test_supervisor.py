@@ -89,7 +89,7 @@ def test_run_starts_everything_and_ctrl_c_stops_it(tmp_path) -> None:
                 "csrf_token": csrf_token(form),
                 "what_happened": "A test report from the supervisor test.",
                 "category": "other",
-                "danger_now": "no",
+                "danger_now": "yes",
                 "weapons_access": "no",
                 "contact_choice": "anonymous",
             },
@@ -111,6 +111,14 @@ def test_run_starts_everything_and_ctrl_c_stops_it(tmp_path) -> None:
         while "/items/" not in officer.get(f"{triage_url}/queue", timeout=10).text:
             assert time.monotonic() < deadline, "the report never reached the queue"
             time.sleep(0.5)
+        # A life-safety report pages the development on-call contact, in the worker's log.
+        while "NOTIFICATION (console" not in (log.seek(0) or log.read()):
+            assert time.monotonic() < deadline, "the on-call contact was never paged"
+            time.sleep(0.5)
+        log.seek(0)
+        output = log.read()
+        assert "| tier P1 |" in output
+        assert "A test report from the supervisor test." not in output
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
         proc.wait(timeout=60)
