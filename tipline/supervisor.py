@@ -30,8 +30,8 @@ CHILDREN = {
     "portal-worker": ["worker", "portal"],
 }
 DEV_CONTACTS = (
-    ("Development on-call", "on-call@localhost", "on_call"),
-    ("Development supervisor", "supervisor@localhost", "supervisor"),
+    ("Development on-call", "on-call@tipline.invalid", "on_call"),
+    ("Development supervisor", "supervisor@tipline.invalid", "supervisor"),
 )
 DEV_OFFICER = "dev-officer"
 
