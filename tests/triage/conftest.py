@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 import triage
+from tests.triage.alerts_helpers import Receiver
 from tests.triage.helpers import PASSWORD, login
 from tipline import attachments, referral_schema
 from tipline.db import make_engine, transaction
@@ -287,3 +288,11 @@ def other_unit(session: Session, slug: str) -> Unit:
         session.add(unit)
         session.flush()
     return unit
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A local HTTP server that records every webhook POST (alerts and paging tests)."""
+    running = Receiver().start()
+    yield running
+    running.stop()

@@ -13,20 +13,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
-from tests.triage.alerts_helpers import CANARY, Receiver, add_contacts, ingest_p1
+from tests.triage.alerts_helpers import CANARY, add_contacts, ingest_p1
 from tests.triage.helpers import login
 from tipline.queue_contract import INTAKE_ALLOWLIST, INTAKE_QUEUE
 from tipline.workers import make_worker
 from triage import scheduler
 from triage.models import AuditEvent, Notification
 from triage.notify import outbox
-
-
-@pytest.fixture
-def receiver():
-    running = Receiver().start()
-    yield running
-    running.stop()
 
 
 def free_port() -> int:

@@ -19,13 +19,6 @@ from triage.notify import signing
 
 
 @pytest.fixture
-def receiver():
-    running = Receiver().start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
 def call_list(sessions, receiver):
     add_contacts(
         sessions,

@@ -12,18 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.triage.alerts_helpers import Receiver, add_contacts
+from tests.triage.alerts_helpers import add_contacts
 from tipline.db import make_engine, transaction
 from triage import scheduler
 from triage.audit import triage_sessions
 from triage.models import Alert, AuditEvent, Notification, QueueItem
-
-
-@pytest.fixture
-def receiver():
-    running = Receiver().start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

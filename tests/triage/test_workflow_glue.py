@@ -5,23 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
-from tests.triage.alerts_helpers import Receiver, add_contacts, ingest_p1
+from tests.triage.alerts_helpers import add_contacts, ingest_p1
 from tests.triage.test_claims import make_officers, officer
 from tipline.db import transaction
 from triage import claims, dispositions, lifecycle, scheduler, tier_override
 from triage.dispositions import DispositionInput
 from triage.models import Alert, AuditEvent, Notification, QueueItem
 from triage.sealing import UnitCrypto
-
-
-@pytest.fixture
-def receiver():
-    running = Receiver().start()
-    yield running
-    running.stop()
 
 
 def test_claiming_a_paged_item_stops_the_page(
