@@ -22,14 +22,15 @@ from triage.directory_checks import (
     DirectoryError,
     check_address,
     check_channel,
+    check_choice,
     check_kind,
     check_name,
+    check_purpose,
     move,
     organization_slug,
     renumber,
 )
 from triage.models import (
-    CONTACT_PURPOSES,
     ROUTE_KINDS,
     Notification,
     Officer,
@@ -257,15 +258,6 @@ def set_contact_purpose(
     return contact
 
 
-def check_purpose(purpose: object) -> str:
-    if purpose not in CONTACT_PURPOSES:
-        raise DirectoryError(
-            f"contact purpose must be one of {', '.join(CONTACT_PURPOSES)}, got {purpose!r}"
-        )
-    assert isinstance(purpose, str)
-    return purpose
-
-
 def remove_unit_contact(session: Session, unit_slug: str, contact_id: int) -> None:
     unit = get_unit(session, unit_slug)
     contact = _contact_of(unit, contact_id)
@@ -378,15 +370,14 @@ def delete_route(session: Session, rule_id: int) -> None:
 
 def check_match(session: Session, kind: object, match: object) -> str:
     """The rule's match value, checked for its kind; else ``DirectoryError``."""
-    if kind not in ROUTE_KINDS:
-        raise DirectoryError(f"route kind must be one of {', '.join(ROUTE_KINDS)}, got {kind!r}")
+    check_choice(kind, ROUTE_KINDS, "route kind")
     value = match.strip() if isinstance(match, str) else ""
     if not value or len(value) > MATCH_LIMIT:
         raise DirectoryError(f"a {kind} route needs a match value of 1-{MATCH_LIMIT} characters")
     if kind == "organization":
         return get_organization(session, value).id
-    if kind == "category" and value not in CATEGORIES:
-        raise DirectoryError(f"category must be one of {', '.join(CATEGORIES)}, got {value!r}")
+    if kind == "category":
+        check_choice(value, CATEGORIES, "category")
     if kind == "place" and value not in PLACE_TYPES and not place_keywords(value):
         raise DirectoryError("a place route needs a location type or words to look for")
     return value

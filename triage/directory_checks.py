@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from tipline.directory import ORGANIZATION_KINDS
 from tipline.report_schema import ORGANIZATION_ID_PATTERN
-from triage.models import CONTACT_CHANNELS
+from triage.models import CONTACT_CHANNELS, CONTACT_PURPOSES
 
 ORGANIZATION_SLUG = re.compile(ORGANIZATION_ID_PATTERN)
 UNIT_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -35,22 +35,24 @@ def organization_slug(slug: object) -> str:
     return slug
 
 
+def check_choice(value: object, choices: Sequence[str], what: str) -> str:
+    """``value`` if it is one of ``choices``; else a ``DirectoryError`` naming them."""
+    if value not in choices:
+        raise DirectoryError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
+    assert isinstance(value, str)
+    return value
+
+
 def check_kind(kind: object) -> str:
-    if kind not in ORGANIZATION_KINDS:
-        raise DirectoryError(
-            f"organization kind must be one of {', '.join(ORGANIZATION_KINDS)}, got {kind!r}"
-        )
-    assert isinstance(kind, str)
-    return kind
+    return check_choice(kind, ORGANIZATION_KINDS, "organization kind")
 
 
 def check_channel(channel: object) -> str:
-    if channel not in CONTACT_CHANNELS:
-        raise DirectoryError(
-            f"contact channel must be one of {', '.join(CONTACT_CHANNELS)}, got {channel!r}"
-        )
-    assert isinstance(channel, str)
-    return channel
+    return check_choice(channel, CONTACT_CHANNELS, "contact channel")
+
+
+def check_purpose(purpose: object) -> str:
+    return check_choice(purpose, CONTACT_PURPOSES, "contact purpose")
 
 
 def check_address(channel: str, address: object) -> str:
